@@ -1,0 +1,43 @@
+# Two commands for a newcomer: `make run` and `make test`. Both are idempotent and quick when nothing changed.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+MODEL ?= full
+
+.PHONY: run test lint bench clean-venv
+
+run: $(VENV)/.runtime
+	-$(PY) -m poselab models fetch $(MODEL)
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+test: $(VENV)/.dev chromium
+	$(PY) -m ruff check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
+
+bench: $(VENV)/.runtime
+	$(PY) bench/pipeline_bench.py
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Browser tests use Debian's Chromium. As root (CI) we install it; otherwise we say how.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Browser tests will be skipped: install Chromium with 'sudo apt-get install chromium'"; fi; }
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,5 @@
+import sys
+
+from poselab.cli import main
+
+sys.exit(main())

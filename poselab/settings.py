@@ -1,0 +1,54 @@
+"""Inference settings: everything that changes what the model returns (and so the cache key).
+
+Display-only settings (visibility threshold, overlay options) live with the renderers: changing
+them never re-runs the model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from poselab.models import VARIANTS, variant_name
+
+MODEL_SPEED_HINTS = {"lite": "fastest", "full": "balanced", "heavy": "most accurate, ~2.5x slower"}
+
+
+@dataclass(frozen=True)
+class InferenceSettings:
+    """The PoseLandmarker options PoseLab exposes; confidences are 0..1."""
+
+    model: str = "full"
+    num_poses: int = 1
+    min_detection_confidence: float = 0.5
+    min_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    segmentation: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "model", variant_name(self.model))
+        if not 1 <= self.num_poses <= 10:
+            raise ValueError("num_poses must be between 1 and 10")
+        for name in ("min_detection_confidence", "min_presence_confidence", "min_tracking_confidence"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1")
+
+    @property
+    def model_complexity(self) -> int:
+        return VARIANTS.index(self.model)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> InferenceSettings:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def key(self) -> str:
+        """A short stable hash: same settings, same key, across processes and runs."""
+        text = json.dumps(self.to_dict(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]

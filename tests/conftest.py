@@ -1,0 +1,64 @@
+"""Shared fixtures: where the shared models and clips are, and a private PoseLab home per test run.
+
+Tests that need ../shared read it through POSELAB_TEST_DATA and POSELAB_MODEL_DIR (set by .ci/run);
+without them they skip with a message saying which variable to set, never pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _env_dir(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value) if value and Path(value).is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def test_data() -> Path:
+    """../shared/data, from POSELAB_TEST_DATA."""
+    path = _env_dir("POSELAB_TEST_DATA")
+    if path is None:
+        pytest.skip("shared test data not found: set POSELAB_TEST_DATA to ../shared/data (as .ci/run does)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def model_dir() -> Path:
+    """../shared/models, from POSELAB_MODEL_DIR (also what poselab.models reads)."""
+    path = _env_dir("POSELAB_MODEL_DIR")
+    if path is None or not (path / "pose_landmarker_full.task").is_file():
+        pytest.skip("model bundles not found: set POSELAB_MODEL_DIR to ../shared/models (as .ci/run does)")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every test away from the user's ~/.poselab and ~/.cache."""
+    home = tmp_path_factory.mktemp("poselab-home")
+    monkeypatch.setenv("POSELAB_HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+
+
+def write_test_clip(path: Path, frames: int = 10, size: tuple[int, int] = (64, 48), fps: float = 10.0,
+                    codec: str = "libx264") -> Path:
+    """A small synthetic clip whose frame i is filled with grey level 20*i (for order checks)."""
+    width, height = size
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for index in range(frames):
+            image = np.full((height, width, 3), (20 * index) % 256, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return path
