@@ -1,0 +1,61 @@
+"""The settings sidebar shared by the Analyze and Live pages.
+
+Inference settings change what the model returns (a new run); display settings only change how
+results are drawn (never a new run).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from poselab.models import VARIANTS
+from poselab.settings import MODEL_SPEED_HINTS, InferenceSettings
+
+
+@dataclass(frozen=True)
+class DisplaySettings:
+    """Post-hoc choices: applied to stored results without re-running the model."""
+
+    visibility_threshold: float = 0.5
+    show_mask: bool = True
+
+
+def settings_sidebar(key: str = "settings") -> tuple[InferenceSettings, DisplaySettings]:
+    """Draws the model and threshold widgets in the sidebar; ``key`` keeps two pages' widgets apart."""
+    bar = st.sidebar
+    bar.header("Model")
+    model = bar.select_slider(
+        "Model complexity",
+        options=list(VARIANTS),
+        value="full",
+        format_func=lambda v: f"{VARIANTS.index(v)} · {v}",
+        help="lite ≈ 85 fps, full ≈ 65 fps, heavy ≈ 28 fps on 2 CPU cores. Heavier is steadier on hard poses.",
+        key=f"{key}.model",
+    )
+    bar.caption(f"**{model}**: {MODEL_SPEED_HINTS[model]}")
+    num_poses = bar.number_input("Number of people", 1, 6, 1, key=f"{key}.num_poses",
+                                 help="Most people tracked at once; each gets a stable slot and colour.")
+    bar.subheader("Confidence thresholds")
+    detection = bar.slider("min_detection_confidence", 0.0, 1.0, 0.5, 0.05, key=f"{key}.det",
+                           help="How sure the detector must be to start tracking a person.")
+    presence = bar.slider("min_presence_confidence", 0.0, 1.0, 0.5, 0.05, key=f"{key}.pres",
+                          help="How sure the landmarker must be that the person is still there.")
+    tracking = bar.slider("min_tracking_confidence", 0.0, 1.0, 0.5, 0.05, key=f"{key}.track",
+                          help="Below this, the next frame re-runs the detector instead of tracking.")
+    segmentation = bar.toggle("Segmentation mask", False, key=f"{key}.seg",
+                              help="Also compute the person mask (slower).")
+    bar.header("Display")
+    visibility = bar.slider("Visibility threshold", 0.0, 1.0, 0.5, 0.05, key=f"{key}.vis",
+                            help="Hide landmarks the model thinks are hidden. Does not re-run the model.")
+    show_mask = bar.toggle("Show mask", True, key=f"{key}.showmask", disabled=not segmentation)
+    settings = InferenceSettings(
+        model=model,
+        num_poses=int(num_poses),
+        min_detection_confidence=float(detection),
+        min_presence_confidence=float(presence),
+        min_tracking_confidence=float(tracking),
+        segmentation=bool(segmentation),
+    )
+    return settings, DisplaySettings(visibility_threshold=float(visibility), show_mask=bool(show_mask))
