@@ -35,6 +35,7 @@ class H264Writer:
         stream.height = self._height
         stream.pix_fmt = "yuv420p"
         stream.time_base = _TIME_BASE
+        stream.codec_context.time_base = _TIME_BASE  # else the encoder rounds times to 1/fps
         stream.options = {"preset": preset, "crf": "23"}
         self._stream = stream
         self._last_pts = -1
@@ -43,7 +44,7 @@ class H264Writer:
     def write(self, image_rgb: np.ndarray, time_s: float) -> None:
         image_rgb = self._pad_even(image_rgb)
         frame = av.VideoFrame.from_ndarray(image_rgb, format="rgb24")
-        pts = max(int(round(time_s * 1000)), self._last_pts + 1)
+        pts = max(round(time_s * 1000), self._last_pts + 1)
         frame.pts = pts
         frame.time_base = _TIME_BASE
         self._last_pts = pts

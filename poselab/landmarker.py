@@ -69,7 +69,7 @@ class PoseDetector:
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image_rgb))
         if not self._video:
             return _to_arrays(self._landmarker.detect(image), image_rgb.shape)
-        time_ms = max(int(round(time_s * 1000)), self._last_ms + 1)
+        time_ms = max(round(time_s * 1000), self._last_ms + 1)
         self._last_ms = time_ms
         return _to_arrays(self._landmarker.detect_for_video(image, time_ms), image_rgb.shape)
 

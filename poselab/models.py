@@ -88,7 +88,7 @@ def download_model(variant: str, dest: Path, progress: ProgressFn | None = None)
             _fetch(url, out, progress)
         verify_bundle(temp_path, variant)
         os.replace(temp_path, dest)
-    except (urllib.error.URLError, OSError, ValueError) as error:
+    except (urllib.error.URLError, OSError, ValueError, ModelError) as error:
         reason = getattr(error, "reason", None) or getattr(error, "strerror", None) or error
         raise ModelError(f"could not download the {variant} model from {url} ({reason}); {advice}") from None
     finally:
@@ -103,15 +103,15 @@ def verify_bundle(path: Path, variant: str = "pose") -> None:
             missing = _BUNDLE_MEMBERS - set(bundle.namelist())
             damaged = bundle.testzip()
     except (zipfile.BadZipFile, OSError) as error:
-        raise ModelError(f"the {variant} model file {path.name} is not a model bundle ({error})") from None
+        raise ModelError(f"{path.name} is not a {variant} model bundle ({error})") from None
     if missing:
         raise ModelError(f"the {variant} model file {path.name} lacks {', '.join(sorted(missing))}")
     if damaged:
         raise ModelError(f"the {variant} model file {path.name} is damaged ({damaged})")
 
 
-def _fetch(url: str, out, progress: ProgressFn | None) -> None:  # noqa: ANN001 - a binary file
-    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - URL is ours or the user's
+def _fetch(url: str, out, progress: ProgressFn | None) -> None:
+    with urllib.request.urlopen(url, timeout=30) as response:
         total = int(response.headers.get("Content-Length") or 0)
         done = 0
         while chunk := response.read(_CHUNK_BYTES):

@@ -46,7 +46,7 @@ def draw_pose(
     return canvas
 
 
-def _draw_person(canvas, xy, visibility, shown, scale, slot, style) -> None:  # noqa: ANN001 - internal
+def _draw_person(canvas, xy, visibility, shown, scale, slot, style) -> None:
     points = np.round(np.nan_to_num(xy)).astype(np.int32)
     for a, b in CONNECTIONS:
         if shown[a] and shown[b]:

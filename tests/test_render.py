@@ -1,0 +1,76 @@
+"""Renderers: the 2D overlay draws where the landmarks are; 3D figures are upright, equal-scaled, animated."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from poselab.render.overlay import OverlayStyle, draw_pose
+from poselab.render.plot3d import animation_figure, skeleton_figure, to_plot_xyz
+from poselab.render.timeseries import landmark_timeseries
+from poselab.sequence import PoseSequence, VideoInfo
+from poselab.skeleton import LANDMARK_INDEX, NUM_LANDMARKS
+
+
+def _standing_world(frames: int = 1) -> np.ndarray:
+    """(T, 1, 33, 3) metres, MediaPipe axes (y down): head at -0.7, feet at +0.9."""
+    world = np.zeros((frames, 1, NUM_LANDMARKS, 3), np.float32)
+    world[..., 1] = np.linspace(-0.7, 0.9, NUM_LANDMARKS)
+    world[..., 0] = np.linspace(-0.2, 0.2, NUM_LANDMARKS)
+    return world
+
+
+def test_overlay_draws_only_visible_landmarks() -> None:
+    image = np.zeros((100, 100, 3), np.uint8)
+    xy = np.full((1, NUM_LANDMARKS, 2), np.nan, np.float32)
+    visibility = np.zeros((1, NUM_LANDMARKS), np.float32)
+    knee, ankle = LANDMARK_INDEX["left_knee"], LANDMARK_INDEX["left_ankle"]
+    xy[0, knee], xy[0, ankle] = (20, 20), (80, 80)
+    visibility[0, knee] = 0.9
+    visibility[0, ankle] = 0.2
+    drawn = draw_pose(image, xy, visibility, style=OverlayStyle(visibility_threshold=0.5))
+    assert drawn[20, 20].sum() > 0 and drawn[80, 80].sum() == 0 and drawn[50, 50].sum() == 0
+    both = draw_pose(image, xy, visibility, style=OverlayStyle(visibility_threshold=0.1))
+    assert both[50, 50].sum() > 0  # the knee-ankle bone now shows
+    assert image.sum() == 0  # the input frame is left untouched
+
+
+def test_overlay_tints_the_mask() -> None:
+    image = np.zeros((40, 40, 3), np.uint8)
+    mask = np.zeros((10, 10), np.uint8)
+    mask[:, :5] = 255
+    xy = np.full((1, NUM_LANDMARKS, 2), np.nan, np.float32)
+    drawn = draw_pose(image, xy, np.zeros((1, NUM_LANDMARKS)), mask=mask)
+    assert drawn[20, 5].sum() > 50 and drawn[20, 35].sum() == 0
+
+
+def test_3d_frame_is_upright_with_equal_axes_and_a_floor() -> None:
+    world = _standing_world()[0]
+    figure = skeleton_figure(world, np.ones((1, NUM_LANDMARKS)))
+    xyz = to_plot_xyz(world)
+    assert xyz[0, 0, 2] > xyz[0, -1, 2]  # the nose is above the feet
+    scene = figure.layout.scene
+    spans = [np.diff(axis.range)[0] for axis in (scene.xaxis, scene.yaxis, scene.zaxis)]
+    assert np.allclose(spans, spans[0]) and scene.aspectmode == "cube"
+    assert any(trace.type == "surface" for trace in figure.data)
+    assert any(trace.type == "scatter3d" for trace in figure.data)
+
+
+def test_animation_has_play_button_slider_and_subsamples_long_clips() -> None:
+    frames = 400
+    world = _standing_world(frames)
+    figure = animation_figure(np.arange(frames) / 30, world, np.ones((frames, 1, NUM_LANDMARKS)), max_frames=50)
+    assert len(figure.frames) == 50
+    assert figure.layout.updatemenus[0].buttons[0].method == "animate"
+    assert len(figure.layout.sliders[0].steps) == 50
+
+
+def test_timeseries_has_a_trace_per_landmark_and_marks_the_time() -> None:
+    frames = 5
+    xy = np.random.default_rng(0).uniform(0, 100, (frames, 1, NUM_LANDMARKS, 2)).astype(np.float32)
+    ones = np.ones((frames, 1, NUM_LANDMARKS), np.float32)
+    sequence = PoseSequence(np.arange(frames) / 10, xy, ones, ones, ones, _standing_world(frames),
+                            VideoInfo(100, 100, 10.0, frames, 0.5))
+    figure = landmark_timeseries(sequence, ["left_knee", "right_knee"], "x (px)", marker_time_s=0.2)
+    assert [trace.name for trace in figure.data] == ["left_knee", "right_knee"]
+    np.testing.assert_allclose(figure.data[0].y, xy[:, 0, LANDMARK_INDEX["left_knee"], 0])
+    assert figure.layout.shapes[0].x0 == 0.2
