@@ -6,6 +6,7 @@ results are drawn (never a new run).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import streamlit as st
@@ -22,8 +23,11 @@ class DisplaySettings:
     show_mask: bool = True
 
 
-def settings_sidebar(key: str = "settings") -> tuple[InferenceSettings, DisplaySettings]:
-    """Draws the model and threshold widgets in the sidebar; ``key`` keeps two pages' widgets apart."""
+def settings_sidebar(key: str = "settings", workers: bool | None = None) -> tuple[InferenceSettings, DisplaySettings]:
+    """Draws the model and threshold widgets in the sidebar; ``key`` keeps two pages' widgets apart.
+
+    ``workers``: also draw the parallel-workers control (default: on the Analyze page only).
+    """
     bar = st.sidebar
     bar.header("Model")
     model = bar.select_slider(
@@ -46,6 +50,8 @@ def settings_sidebar(key: str = "settings") -> tuple[InferenceSettings, DisplayS
                           help="Below this, the next frame re-runs the detector instead of tracking.")
     segmentation = bar.toggle("Segmentation mask", False, key=f"{key}.seg",
                               help="Also compute the person mask (slower).")
+    if workers if workers is not None else key == "analyze":
+        _workers_input(key)
     bar.header("Display")
     visibility = bar.slider("Visibility threshold", 0.0, 1.0, 0.5, 0.05, key=f"{key}.vis",
                             help="Hide landmarks the model thinks are hidden. Does not re-run the model.")
@@ -59,3 +65,16 @@ def settings_sidebar(key: str = "settings") -> tuple[InferenceSettings, DisplayS
         segmentation=bool(segmentation),
     )
     return settings, DisplaySettings(visibility_threshold=float(visibility), show_mask=bool(show_mask))
+
+
+def chosen_workers(key: str = "analyze") -> int:
+    """The parallel-workers choice of page ``key`` (1 when the control was never drawn)."""
+    return int(st.session_state.get(f"{key}.workers", 1))
+
+
+def _workers_input(key: str) -> None:
+    # Not an inference setting: results match a single worker, so it stays out of the cache key.
+    most = max(1, min(8, os.cpu_count() or 1))
+    st.sidebar.number_input("Parallel workers", 1, most, 1, key=f"{key}.workers",
+                            help="Processes tracking parts of the clip at once: faster on several cores, "
+                            "about one model's memory more per worker. Results match one worker.")

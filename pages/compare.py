@@ -1,6 +1,5 @@
-"""compare page (placeholder until its issue lands)."""
+"""Compare page: two saved analyses side by side, their curves aligned, and what changed."""
 
-import streamlit as st
+from components.compare_view import compare_page
 
-st.title("Compare")
-st.info("Coming soon.")
+compare_page()

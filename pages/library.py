@@ -1,6 +1,5 @@
-"""library page (placeholder until its issue lands)."""
+"""Library page: every saved analysis; open, rename, annotate, download or delete one."""
 
-import streamlit as st
+from components.library_view import library_page
 
-st.title("Library")
-st.info("Coming soon.")
+library_page()

@@ -1,6 +1,10 @@
-"""live page (placeholder until its issue lands)."""
+"""Live page: pose tracking on the browser's webcam, with the same settings sidebar as Analyze."""
 
 import streamlit as st
 
-st.title("Live")
-st.info("Coming soon.")
+from components.settings import settings_sidebar
+from components.webcam import webcam_panel
+
+st.title("Live webcam")
+settings, display = settings_sidebar("live")
+webcam_panel(settings, display, key="live")

@@ -13,11 +13,16 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from poselab.errors import PoseLabError
+from poselab.errors import PoseLabError, StorageError
+from poselab.library_cli import add_library_parser, library_draft, run_library
 from poselab.models import VARIANTS
 from poselab.settings import InferenceSettings
-from poselab.video import probe
+from poselab.video import Limits, probe
+
+if TYPE_CHECKING:
+    from poselab.pipeline import Progress
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,9 +38,27 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--min-tracking-confidence", type=_unit_float, default=0.5)
     analyze.add_argument("--segmentation", action="store_true", help="also compute the person mask")
     analyze.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
+    analyze.add_argument("--workers", type=_worker_count, default=1,
+                         help="processes tracking segments of the clip in parallel (default 1)")
+    analyze.add_argument("--save", action="store_true", help="also store the analysis in the library")
+    motion = analyze.add_argument_group("motion analysis (landmarks.csv holds the smoothed values)")
+    motion.add_argument("--smoothing", choices=("none", "one-euro", "butterworth"), default="none",
+                        help="filter landmarks: causal One Euro, or zero-phase Butterworth (default none)")
+    motion.add_argument("--min-cutoff", type=float, help="One Euro min cutoff in Hz (default 1.5; lower = smoother)")
+    motion.add_argument("--beta", type=float, help="One Euro speed coefficient (default 14; higher = less lag)")
+    motion.add_argument("--d-cutoff", type=float, help="One Euro speed cutoff in Hz (default 0.2)")
+    motion.add_argument("--cutoff", type=float,
+                        help="Butterworth cutoff in Hz, below fps / 2 (default 6, or 0.4 x fps on slower clips)")
+    motion.add_argument("--order", type=int, help="Butterworth order (default 2)")
+    motion.add_argument("--max-gap", type=int, help="Butterworth: interpolate gaps up to this many frames (10)")
+    motion.add_argument("--angle-space", choices=("world", "image"), default="world",
+                        help="joint angles from world (3D, default) or image-plane landmarks")
+    motion.add_argument("--reps", type=_rep_spec, metavar="ANGLE:LOW:HIGH",
+                        help="count repetitions, e.g. left_knee:100:150; writes reps.json")
     models = commands.add_parser("models", help="list or download the pose landmarker bundles")
     models.add_argument("action", choices=("list", "fetch"))
     models.add_argument("variants", nargs="*", metavar="VARIANT", help="lite, full or heavy (default full)")
+    add_library_parser(commands)
     return parser
 
 
@@ -60,14 +83,24 @@ def run_analyze(args: argparse.Namespace) -> int:
         min_tracking_confidence=args.min_tracking_confidence,
         segmentation=args.segmentation,
     )
-    info = probe(args.input)  # bad input fails here, before anything is written
+    limits = Limits.from_env()
+    info = probe(args.input, limits)  # bad input fails here, before anything is written
+    from poselab.smoothing import SmoothingSettings
+
+    SmoothingSettings.from_args(args).check_rate(info.fps)  # bad smoothing parameters fail before inference
     from poselab.output import write_analysis  # imports MediaPipe: only once the input is known good
     from poselab.pipeline import analyze_clip
 
-    with staging_dir(args.out) as staging:
+    with staging_dir(args.out) as staging, library_draft(args, settings) as saved:
         video_out = None if args.no_video or info.is_image else staging / "annotated.mp4"
-        sequence = analyze_clip(args.input, settings, video_out=video_out, progress=ProgressBar())
-        write_analysis(sequence, staging, args)
+        try:
+            sequence = analyze_clip(args.input, settings, video_out=video_out, limits=limits, progress=ProgressBar(),
+                                    workers=args.workers)
+            write_analysis(sequence, staging, args)
+            if saved is not None:
+                saved.finish(sequence, video_out)
+        except OSError as error:  # a full disk or a vanished folder: say so, the staging folder goes
+            raise StorageError(f"cannot write the results ({error.strerror or error}); nothing was written") from None
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
 
@@ -86,7 +119,7 @@ class staging_dir:  # noqa: N801 - used as a context manager, reads like one
             raise PoseLabError(f"cannot write into {self.out.parent}: {error.strerror}") from None
         return self.path
 
-    def __exit__(self, kind, error, tb) -> None:  # noqa: ANN001
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: object) -> None:
         try:
             if kind is None:
                 self._publish()
@@ -113,7 +146,7 @@ class ProgressBar:
         self._last_draw = 0.0
         self._tty = sys.stderr.isatty()
 
-    def __call__(self, progress) -> None:  # noqa: ANN001 - pipeline.Progress
+    def __call__(self, progress: Progress) -> None:
         now = time.monotonic()
         total = progress.frames_total
         finished = total and progress.frames_done >= total
@@ -149,6 +182,22 @@ def _download_bar(done: int, total: int) -> None:
     print("\r" + text, end="\n" if total and done >= total else "", file=sys.stderr, flush=True)
 
 
+def _rep_spec(text: str) -> object:  # a poselab.reps.RepSpec, imported late to keep startup light
+    from poselab.reps import RepSpec
+
+    try:
+        return RepSpec.parse(text)
+    except PoseLabError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _worker_count(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 8:
+        raise argparse.ArgumentTypeError(f"{text} is not between 1 and 8")
+    return value
+
+
 def _unit_float(text: str) -> float:
     value = float(text)
     if not 0.0 <= value <= 1.0:
@@ -156,4 +205,4 @@ def _unit_float(text: str) -> float:
     return value
 
 
-COMMANDS = {"analyze": run_analyze, "models": run_models}
+COMMANDS = {"analyze": run_analyze, "models": run_models, "library": run_library}

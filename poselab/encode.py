@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 
 import av
+import cv2
 import numpy as np
 
 from poselab.video import fraction_rate
@@ -43,7 +44,10 @@ class H264Writer:
 
     def write(self, image_rgb: np.ndarray, time_s: float) -> None:
         image_rgb = self._pad_even(image_rgb)
-        frame = av.VideoFrame.from_ndarray(image_rgb, format="rgb24")
+        # OpenCV's RGB -> I420 is ~6x cheaper than PyAV's rgb24 path through swscale (same BT.601 colours):
+        # at 1080p that is most of the annotated video's cost beside inference.
+        yuv = cv2.cvtColor(np.ascontiguousarray(image_rgb), cv2.COLOR_RGB2YUV_I420)
+        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         pts = max(round(time_s * 1000), self._last_pts + 1)
         frame.pts = pts
         frame.time_base = _TIME_BASE

@@ -64,9 +64,17 @@ def summary(sequence: PoseSequence) -> dict[str, Any]:
         "detection_rate": round(sequence.frames_with_pose() / sequence.num_frames, 4) if sequence.num_frames else 0.0,
         "people_seen": sequence.people_seen(),
         "mean_visibility": round(float(np.mean(visible)), 4) if visible.size else None,
+        "jitter_px": _jitter(sequence),  # mean |frame-to-frame acceleration| of image landmarks (quality)
         "processing_fps": sequence.meta.get("processing_fps"),
         "elapsed_s": sequence.meta.get("elapsed_s"),
     }
+
+
+def _jitter(sequence: PoseSequence) -> float | None:
+    from poselab.quality import jitter_px
+
+    value = jitter_px(sequence)
+    return None if value is None else round(value, 3)
 
 
 def write_summary_json(sequence: PoseSequence, path: Path, extra: dict[str, Any] | None = None) -> None:

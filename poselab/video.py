@@ -8,6 +8,8 @@ follow what it refers to. Frames stream one at a time; a clip is never held whol
 from __future__ import annotations
 
 import math
+import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -34,6 +36,19 @@ class Limits:
     max_frames: int = 36_000
     max_side_px: int = 4096
     min_side_px: int = 16
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        """The server's configured limits: POSELAB_MAX_DURATION_S, POSELAB_MAX_FRAMES, POSELAB_MAX_SIDE_PX."""
+        base = cls()
+        try:
+            return cls(
+                max_duration_s=float(os.environ.get("POSELAB_MAX_DURATION_S") or base.max_duration_s),
+                max_frames=int(os.environ.get("POSELAB_MAX_FRAMES") or base.max_frames),
+                max_side_px=int(os.environ.get("POSELAB_MAX_SIDE_PX") or base.max_side_px),
+            )
+        except ValueError as error:
+            raise InputError(f"a POSELAB_MAX_* limit is not a number ({error})") from None
 
 
 @dataclass(frozen=True)
@@ -67,7 +82,10 @@ def sniff_kind(path: Path) -> str:
 def probe(path: Path, limits: Limits = Limits()) -> VideoInfo:
     """Size, frame rate and length of a clip or image, checked against ``limits``."""
     kind = sniff_kind(path)
-    info = _probe_image(path) if kind == "image" else _probe_video(path, kind)
+    try:
+        info = _probe_image(path, limits) if kind == "image" else _probe_video(path, kind)
+    except av.FFmpegError as error:  # found by fuzzing: a damaged file can fail the seek back to its start
+        raise InputError(f"{path.name} is damaged: {_ffmpeg_reason(error)}") from None
     _check_limits(info, limits)
     return info
 
@@ -76,7 +94,7 @@ def iter_frames(path: Path, limits: Limits = Limits()) -> Iterator[Frame]:
     """Upright RGB frames in display order with stream timestamps (variable frame rate kept)."""
     kind = sniff_kind(path)
     if kind == "image":
-        yield Frame(0, 0.0, _read_image(path))
+        yield Frame(0, 0.0, _read_image(path, limits))
         return
     with _open(path, kind) as container:
         stream = container.streams.video[0]
@@ -85,11 +103,14 @@ def iter_frames(path: Path, limits: Limits = Limits()) -> Iterator[Frame]:
         origin_s = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
         last_time_s = -math.inf
         index = 0
+        first_size: tuple[int, int] | None = None
         try:
             for frame in container.decode(stream):
                 if index >= limits.max_frames:
                     raise InputError(f"{path.name} has more than {limits.max_frames} frames (the limit)")
+                first_size = first_size or (frame.width, frame.height)
                 time_s = _frame_time_s(frame, index, rate_fps, origin_s, last_time_s)
+                _check_frame(path.name, frame, first_size, time_s, limits)
                 last_time_s = time_s
                 yield Frame(index, time_s, to_upright_rgb(frame))
                 index += 1
@@ -106,11 +127,13 @@ def read_frame_at(path: Path, time_s: float) -> np.ndarray:
         return _read_image(path)
     with _open(path, kind) as container:
         stream = container.streams.video[0]
-        target = int(time_s / stream.time_base) if stream.time_base else 0
+        # time_s counts from the stream start, as iter_frames does; frame.time counts from zero.
+        shown_s = time_s + (float(stream.start_time * stream.time_base) if stream.start_time else 0.0)
+        target = int(shown_s / stream.time_base) if stream.time_base else 0
         container.seek(max(target, 0), stream=stream, backward=True, any_frame=False)
         chosen = None
         for frame in container.decode(stream):
-            if chosen is not None and frame.time is not None and frame.time > time_s + 1e-6:
+            if chosen is not None and frame.time is not None and frame.time > shown_s + 1e-6:
                 break
             chosen = frame
         if chosen is None:
@@ -135,6 +158,9 @@ def _open(path: Path, kind: str) -> av.container.InputContainer:
     if not container.streams.video:
         container.close()
         raise InputError(f"{path.name} has no video track (audio only?)")
+    if container.streams.video[0].codec_context is None:  # found by fuzzing: a track of an unknown codec
+        container.close()
+        raise InputError(f"{path.name} has a video track in a format we cannot decode")
     return container
 
 
@@ -170,16 +196,22 @@ def _stream_rotation(container: av.container.InputContainer, stream: av.VideoStr
     return int(frame.rotation or 0)
 
 
-def _probe_image(path: Path) -> VideoInfo:
-    image_rgb = _read_image(path)
+def _probe_image(path: Path, limits: Limits) -> VideoInfo:
+    image_rgb = _read_image(path, limits)
     height, width = image_rgb.shape[:2]
     return VideoInfo(width, height, 0.0, 1, 0.0, 0, path.name, is_image=True)
 
 
-def _read_image(path: Path) -> np.ndarray:
+def _read_image(path: Path, limits: Limits | None = None) -> np.ndarray:
     # Pillow rather than FFmpeg for stills: it applies the EXIF orientation phones write.
     try:
-        with Image.open(path) as image:
+        with warnings.catch_warnings():  # Pillow's bomb warning: our own size limit below is stricter
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path)
+        with image:
+            if limits is not None:  # before decoding: a header may claim any size
+                width, height = image.size
+                _check_limits(VideoInfo(width, height, 0.0, 1, 0.0, 0, path.name, is_image=True), limits)
             upright = ImageOps.exif_transpose(image).convert("RGB")
             return np.ascontiguousarray(np.asarray(upright))
     except (OSError, ValueError, Image.DecompressionBombError) as error:
@@ -205,6 +237,16 @@ def _frame_time_s(frame: av.VideoFrame, index: int, rate_fps: float, origin_s: f
         return float(frame.time - origin_s)
     step_s = 1 / (rate_fps or 30.0)
     return index * step_s if last_s == -math.inf else max(index * step_s, last_s + step_s)
+
+
+def _check_frame(name: str, frame: av.VideoFrame, first_size: tuple[int, int], time_s: float,
+                 limits: Limits) -> None:
+    """Limits again while decoding: container headers may understate a crafted stream."""
+    if (frame.width, frame.height) != first_size:
+        raise InputError(f"{name} changes frame size mid-clip ({first_size[0]}x{first_size[1]} to "
+                         f"{frame.width}x{frame.height}); re-encode it at one size")
+    if time_s > limits.max_duration_s:
+        raise InputError(f"{name} runs longer than {limits.max_duration_s:.0f} s (the duration limit)")
 
 
 def _check_limits(info: VideoInfo, limits: Limits) -> None:

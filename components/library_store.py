@@ -1,0 +1,40 @@
+"""The Analyze runner's link to the library: every finished analysis is saved, and the library answers
+the run cache when the runner's own cache no longer has a clip (same bytes, same inference settings).
+
+A library problem (full disk, unwritable home) never hides the results just computed: it is a warning.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from poselab.analysis import Analysis
+from poselab.errors import PoseLabError
+from poselab.library import Library
+from poselab.settings import InferenceSettings
+
+_log = logging.getLogger(__name__)
+
+
+def save_to_library(analysis: Analysis, kind: str = "upload") -> str | None:
+    """Stores ``analysis`` in the library; returns its id, or None (with a warning shown) if it failed."""
+    try:
+        entry = Library().save(analysis, kind=kind)
+    except PoseLabError as error:
+        st.warning(f"The results are shown but were not saved to the library: {error}")
+        return None
+    st.toast(f"Saved to the library as “{entry.name}”", icon="📚")
+    return entry.id
+
+
+def cached_analysis(content_hash: str, settings: InferenceSettings) -> Analysis | None:
+    """A complete library analysis of these bytes under these settings, or None."""
+    try:
+        library = Library()
+        entry = library.find_cached(content_hash, settings.key())
+        return library.load(entry.id) if entry is not None else None
+    except PoseLabError as error:  # a damaged entry only costs a re-run
+        _log.warning("library cache lookup failed: %s", error)
+        return None

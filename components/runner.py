@@ -1,0 +1,175 @@
+"""Uploaded file + inference settings -> Analysis, cached on disk so earlier settings come back instantly.
+
+Cache layout under $POSELAB_HOME (default ~/.poselab)::
+
+    uploads/<sha256>.<ext>                    each uploaded clip, written once whatever its name
+    analyses/<sha256[:20]>-<settings key>/    a run's Analysis folder until the library has taken it
+    library/                                  every finished analysis (poselab.library): the lasting cache
+
+Only inference settings are in the key: display settings never reach this module, so they never re-run
+the model. Within a session, a rerun (any widget move) finds the Analysis in memory without hashing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import re
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import Protocol
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from components.library_store import cached_analysis, save_to_library
+from components.settings import chosen_workers
+from poselab.analysis import ANNOTATED_FILE, RECORD_FILE, Analysis
+from poselab.errors import InputError, PoseLabError, StorageError
+from poselab.library import Library
+from poselab.pipeline import Progress, ProgressFn, analyze_clip
+from poselab.settings import InferenceSettings
+from poselab.video import Limits
+
+HOME_ENV = "POSELAB_HOME"
+_MEMO_KEY = "runner.memo"
+_MEMO_SIZE = 4  # analyses kept in a session's memory (a long clip's arrays are tens of MB)
+_PROGRESS_EVERY_S = 0.25
+
+
+class UploadLike(Protocol):
+    """What we use of Streamlit's UploadedFile (also lets tests pass a stand-in)."""
+
+    name: str
+    file_id: str
+
+    def getbuffer(self) -> memoryview: ...
+
+
+def poselab_home() -> Path:
+    """Where PoseLab keeps its files: $POSELAB_HOME or ~/.poselab."""
+    return Path(os.environ.get(HOME_ENV) or Path.home() / ".poselab")
+
+
+def analyze_upload(uploaded: UploadLike, settings: InferenceSettings) -> Analysis:
+    """The Analysis of ``uploaded`` under ``settings``: from memory, from the disk cache, or by running the model.
+
+    Raises PoseLabError (message safe to show) for bad files, missing models or an unwritable home.
+    """
+    memo: dict[tuple[str, str], Analysis] = st.session_state.setdefault(_MEMO_KEY, {})
+    memo_key = (uploaded.file_id, settings.key())
+    if memo_key in memo:
+        return memo[memo_key]
+    source, digest = _store_upload(uploaded)
+    folder = poselab_home() / "analyses" / f"{digest[:20]}-{settings.key()}"
+    if (folder / RECORD_FILE).is_file():
+        analysis = Analysis.load(folder)
+    elif (stored := cached_analysis(digest, settings)) is not None:
+        analysis = stored  # the library holds this clip under these settings: no model run
+    else:
+        try:
+            analysis = _run(source, digest, uploaded.name, settings, folder)
+        except InputError:
+            source.unlink(missing_ok=True)  # a refused upload is not kept: strangers can't fill the disk with them
+            raise
+        analysis = _keep_in_library(analysis)
+    while len(memo) >= _MEMO_SIZE:
+        memo.pop(next(iter(memo)))
+    memo[memo_key] = analysis
+    return analysis
+
+
+def _keep_in_library(analysis: Analysis) -> Analysis:
+    """Every finished analysis goes to the library, which is then its only copy on disk (and the cache
+    the next lookup finds); if the library cannot take it, the run folder stays as the cache."""
+    entry_id = save_to_library(analysis)
+    if entry_id is None:
+        return analysis
+    try:
+        stored = Library().load(entry_id)
+    except PoseLabError:
+        return analysis
+    shutil.rmtree(analysis.folder, ignore_errors=True)
+    return stored
+
+
+def _store_upload(uploaded: UploadLike) -> tuple[Path, str]:
+    """Writes the upload once, named by its SHA-256 (the same value as ``poselab.analysis.content_hash``)."""
+    data = uploaded.getbuffer()
+    digest = hashlib.sha256(data).hexdigest()
+    suffix = Path(uploaded.name).suffix.lower()
+    suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ".bin"
+    uploads = poselab_home() / "uploads"
+    path = uploads / f"{digest}{suffix}"
+    if path.is_file():
+        return path, digest
+    try:
+        uploads.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.part")
+        partial.write_bytes(data)
+        os.replace(partial, path)  # atomic: a half-written upload never poses as the clip
+    except OSError as error:
+        raise StorageError(f"could not store the upload in {uploads}: {error.strerror or error}") from None
+    return path, digest
+
+
+def _run(source: Path, digest: str, name: str, settings: InferenceSettings, folder: Path) -> Analysis:
+    """Runs the model into a private folder, then renames it into place (a stopped run leaves nothing)."""
+    partial = folder.with_name(f"{folder.name}.{os.getpid()}-{threading.get_ident()}.part")
+    bar = st.progress(0.0, text=f"Starting the {settings.model} model on {name}…")
+    try:
+        partial.mkdir(parents=True, exist_ok=True)
+        clip = partial / f"source{source.suffix}"
+        _link_or_copy(source, clip)
+        sequence = analyze_clip(clip, settings, video_out=partial / ANNOTATED_FILE, progress=_progress_fn(bar, name),
+                                workers=chosen_workers(), limits=Limits.from_env())
+        sequence.video = dataclasses.replace(sequence.video, source_name=name)
+        analysis = Analysis(folder=partial, sequence=sequence, settings=settings, name=name, content_hash=digest)
+        analysis.save()
+        analysis.folder = _move_into_place(partial, folder)
+        return analysis
+    except PoseLabError as error:
+        # Messages name the file we analysed (source.mp4): show the user's own file name instead.
+        raise type(error)(str(error).replace(f"source{source.suffix}", name)) from None
+    except OSError as error:
+        raise StorageError(f"could not write the analysis to {folder.parent}: {error.strerror or error}") from None
+    finally:
+        bar.empty()
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def _progress_fn(bar: DeltaGenerator, name: str) -> ProgressFn:
+    last_s = [0.0]
+
+    def update(progress: Progress) -> None:
+        now_s = time.monotonic()
+        if now_s - last_s[0] < _PROGRESS_EVERY_S and progress.frames_done != progress.frames_total:
+            return
+        last_s[0] = now_s
+        total = progress.frames_total
+        fraction = min(progress.frames_done / total, 1.0) if total else 0.0
+        left = progress.remaining_s
+        text = f"Analysing {name}: {progress.frames_done}" + (f" / {total}" if total else "") + " frames"
+        text += f" · {progress.fps:.0f} fps" + (f" · about {left:.0f} s left" if left is not None else "")
+        bar.progress(fraction, text=text)
+
+    return update
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)  # same bytes for every settings folder without using the space twice
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _move_into_place(partial: Path, folder: Path) -> Path:
+    try:
+        partial.rename(folder)
+    except OSError:
+        if not (folder / RECORD_FILE).is_file():  # not another session finishing the same work first
+            raise
+    return folder

@@ -1,0 +1,163 @@
+"""Fixtures for browser tests: the dashboard started as a user starts it, and Chromium driving it.
+
+Usage in a test module under tests/e2e/::
+
+    import pytest
+
+    pytestmark = pytest.mark.e2e
+
+    def test_something(app_server, page, artifacts_dir):
+        page.goto(app_server.url + "/library")     # or app_server.url for the Analyze page
+        page.get_by_text("Library").first.wait_for()
+        page.screenshot(path=str(artifacts_dir / "library.png"), full_page=True)
+        assert_clean_log(app_server)                # no "Traceback" in the server's output
+
+Fixtures:
+
+- ``app_server`` (module scope): ``.venv/bin/streamlit run app.py --server.port <free port> --server.headless true``
+  in the repo, with a private ``POSELAB_HOME`` (``app_server.home``) and ``POSELAB_MODEL_DIR`` passed through
+  (skips when the models are missing). Waits for ``/_stcore/health``. ``.url``, ``.log_path`` (stdout+stderr),
+  ``.log_text()``. Killed at the end of the module.
+- ``browser`` (session scope) / ``page`` (function scope): headless Chromium from ``/usr/bin/chromium`` through Python
+  Playwright (never ``playwright install``); skips with a message when Chromium is missing. ``page`` has a
+  1400x1000 viewport and its console errors collected in ``page.console_errors``.
+- ``artifacts_dir``: ``<repo>/test-artifacts/`` (gitignored) for screenshots.
+
+``assert_clean_log(server)`` fails when the server log holds a traceback or an error line.
+Run: ``POSELAB_MODEL_DIR=../shared/models POSELAB_TEST_DATA=../shared/data .venv/bin/pytest tests/e2e -m e2e``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+STARTUP_TIMEOUT_S = 60.0
+
+
+@dataclass
+class AppServer:
+    """A running dashboard: where to browse and where its output goes."""
+
+    url: str
+    log_path: Path
+    home: Path
+    process: subprocess.Popen
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def assert_clean_log(server: AppServer) -> None:
+    """No traceback and no error line in the server's stdout+stderr."""
+    text = server.log_text()
+    bad = [line for line in text.splitlines() if "Traceback" in line or " ERROR " in line]
+    assert not bad, "server log holds errors:\n" + "\n".join(bad[:20]) + f"\n(full log: {server.log_path})"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"streamlit not healthy after {STARTUP_TIMEOUT_S:.0f} s:\n{log_path.read_text()[-3000:]}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    # The server runs in its own process group: end exactly that group, nothing else.
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def app_server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """The dashboard on a free port with a private POSELAB_HOME; stopped when the module's tests end."""
+    streamlit = Path(sys.executable).parent / "streamlit"
+    if not streamlit.is_file():
+        streamlit = REPO / ".venv" / "bin" / "streamlit"
+    home = tmp_path_factory.mktemp("poselab-e2e-home")
+    log_path = home / "server.log"
+    port = _free_port()
+    env = os.environ | {
+        "POSELAB_HOME": str(home),
+        "POSELAB_MODEL_DIR": str(model_dir),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [str(streamlit), "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+               "--server.address", "127.0.0.1"]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, log_path)
+        yield AppServer(url=url, log_path=log_path, home=home, process=process)
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium through Python Playwright."""
+    if not CHROMIUM.is_file():
+        pytest.skip("browser tests need Debian's Chromium at /usr/bin/chromium: sudo apt-get install chromium")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright (requirements-dev)")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    """A fresh tab (own context) with console errors collected in ``page.console_errors``."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    tab.console_errors = []
+    tab.on("console", lambda message: tab.console_errors.append(message.text) if message.type == "error" else None)
+    tab.set_default_timeout(30_000)
+    yield tab
+    context.close()
+
+

@@ -1,0 +1,128 @@
+"""The Analyze page in a real Chromium: upload a clip as a user does and use every view."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import AppServer, assert_clean_log
+
+pytestmark = pytest.mark.e2e
+
+RESULTS_TIMEOUT_MS = 180_000
+
+# JavaScript helpers reading Plotly's own state from the chart elements Streamlit renders.
+_PLOTS = "Array.from(document.querySelectorAll('.js-plotly-plot'))"
+# The inspected frame's 3D chart: scatter3d traces and, unlike the animation, no slider.
+_FRAME_3D = f"{_PLOTS}.find(p => (p.data || []).some(t => t.type === 'scatter3d') && !(p.layout.sliders || []).length)"
+_SCENE_CAMERA = f"""() => {{
+    const plot = {_FRAME_3D};
+    return plot ? JSON.stringify(plot._fullLayout.scene._scene.getCamera()) : null;
+}}"""
+_FRAME_3D_BOX = f"""() => {{
+    const plot = {_FRAME_3D};
+    plot.scrollIntoView({{block: 'center'}});
+    const box = plot.getBoundingClientRect();
+    return {{x: box.x, y: box.y, width: box.width, height: box.height}};
+}}"""
+_TIMESERIES_TRACES = f"""() => {{
+    const plot = {_PLOTS}.find(p => (p._fullData || []).some(t => t.name === 'left_wrist'));
+    const finite = t => Array.from(t.y || []).filter(v => v !== null && !Number.isNaN(v)).length;
+    return plot ? plot._fullData.map(finite) : null;
+}}"""
+_PLAY_VIDEO = """async () => {
+    const video = document.querySelector('video');
+    video.muted = true;
+    await video.play();
+    await new Promise(resolve => setTimeout(resolve, 1500));
+    return {time: video.currentTime, error: video.error ? video.error.code : null, width: video.videoWidth};
+}"""
+
+
+def _upload(page, server: AppServer, clip: Path) -> None:
+    page.goto(server.url)
+    page.locator("input[type=file]").set_input_files(str(clip))
+
+
+def _full_screenshot(page, path: Path) -> None:
+    """Streamlit scrolls inside its own container, so a tall viewport is what shows the whole page."""
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": min(int(height) + 100, 4000)})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path))
+
+
+def _overlay_src(page) -> str:
+    return page.locator("[data-testid='stImage'] img").first.get_attribute("src") or ""
+
+
+def test_dance_clip_in_the_browser(app_server: AppServer, page, test_data: Path, artifacts_dir: Path) -> None:
+    _upload(page, app_server, test_data / "videos" / "dance_600x600.mp4")
+    page.locator("video").wait_for(timeout=RESULTS_TIMEOUT_MS)
+    page.wait_for_function(f"() => {_PLOTS}.length >= 3", timeout=60_000)
+
+    # The annotated H.264 video plays.
+    played = page.evaluate(_PLAY_VIDEO)
+    assert played["error"] is None, f"media error {played['error']}"
+    assert played["time"] > 0.3 and played["width"] == 600
+
+    # The 3D skeleton of the inspected frame turns when dragged.
+    page.wait_for_function(f"({_SCENE_CAMERA})() !== null")
+    before = page.evaluate(_SCENE_CAMERA)
+    box = page.evaluate(_FRAME_3D_BOX)
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 120, y + 40, steps=12)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    assert page.evaluate(_SCENE_CAMERA) != before
+
+    # Moving the frame slider redraws the overlay.
+    first = _overlay_src(page)
+    thumb = page.get_by_role("slider", name="Frame")
+    thumb.focus()
+    thumb.press("End")  # one step to the last frame: one rerun
+    page.wait_for_function(
+        "src => { const img = document.querySelector(\"[data-testid='stImage'] img\"); return img && img.src"
+        " && !img.src.endsWith(src); }", arg=first.split("/")[-1], timeout=30_000)
+    page.get_by_text("frame 102 of 102").wait_for(timeout=30_000)
+
+    # The time series has a trace per default landmark, each with values.
+    counts = page.evaluate(_TIMESERIES_TRACES)
+    assert counts is not None and len(counts) == 4 and min(counts) > 50
+
+    _full_screenshot(page, artifacts_dir / "analyze_dance.png")
+    assert_clean_log(app_server)
+
+
+def test_bad_upload_then_photo_in_the_browser(app_server: AppServer, page, test_data: Path, artifacts_dir: Path,
+                                              tmp_path: Path) -> None:
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("not a video\n" * 50)
+    _upload(page, app_server, bad)
+    error = page.locator("[data-testid='stAlertContentError']")
+    error.wait_for(timeout=60_000)
+    assert "notes.mp4" in error.inner_text()
+
+    page.locator("input[type=file]").set_input_files(str(test_data / "mediapipe" / "pose.jpg"))
+    page.locator("[data-testid='stImage'] img").wait_for(timeout=RESULTS_TIMEOUT_MS)
+    page.wait_for_function(f"({_SCENE_CAMERA})() !== null", timeout=60_000)
+    assert page.locator("video").count() == 0
+    _full_screenshot(page, artifacts_dir / "analyze_photo.png")
+    assert_clean_log(app_server)
+
+
+def test_portrait_60fps_clip_plays_in_the_browser(app_server: AppServer, page, test_data: Path,
+                                                  artifacts_dir: Path) -> None:
+    _upload(page, app_server, test_data / "videos" / "lab_single_portrait_60fps.mp4")
+    page.locator("video").wait_for(timeout=RESULTS_TIMEOUT_MS)
+    page.get_by_text("frame 1 of 100").wait_for(timeout=60_000)
+    played = page.evaluate(_PLAY_VIDEO)
+    assert played["error"] is None, f"media error {played['error']}"
+    assert played["time"] > 0.3 and played["width"] == 1080
+    shown = page.locator("video").bounding_box()
+    assert shown is not None and shown["height"] <= 520  # a phone clip fits on a laptop screen
+    _full_screenshot(page, artifacts_dir / "analyze_portrait.png")
+    assert_clean_log(app_server)
