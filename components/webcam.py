@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
+from components.motion_views import live_reps_panel
 from components.settings import DisplaySettings
 from poselab.analysis import Analysis
 from poselab.errors import PoseLabError
@@ -98,7 +99,10 @@ def webcam_panel(settings: InferenceSettings, display: DisplaySettings, key: str
     except PoseLabError as error:
         st.error(f"{error}. Using no ICE servers (fine on localhost and a LAN).")
         servers = []
-    live_metrics(holder)
+    # Each timed fragment sits in its own container: its reruns then write into a block whose place
+    # never shifts when the rest of the page changes (else the browser fails with "setIn ... ElementNode").
+    with st.container():
+        live_metrics(holder)
     video_col, live_col = st.columns([3, 2], gap="medium")
     with video_col:
         ctx = webrtc_streamer(
@@ -115,8 +119,12 @@ def webcam_panel(settings: InferenceSettings, display: DisplaySettings, key: str
     if ctx.video_processor is not None and ready:
         ctx.video_processor.configure(holder.settings, holder.style)
     with live_col:
-        live_chart(holder, key)
-        skeleton_snapshot(holder, key)
+        with st.container():
+            live_chart(holder, key)
+        with st.container():
+            skeleton_snapshot(holder, key)
+    with st.container():
+        live_reps(holder, key)
     _record_controls(holder, processor, playing, key)
     _recording_results(holder, display, key)
 
@@ -168,6 +176,12 @@ def live_chart(holder: LiveHolder, key: str) -> None:
                                  visibility_threshold=holder.style.visibility_threshold)
     figure.update_layout(height=260)
     st.plotly_chart(figure, key=f"{key}.rolling", config={"displaylogo": False})
+
+
+@st.fragment(run_every=PANEL_EVERY_S)
+def live_reps(holder: LiveHolder, key: str) -> None:
+    """Repetitions counted as they happen, from the rolling history (polled often enough to miss none)."""
+    live_reps_panel(_snapshot(holder).history, key)
 
 
 @st.fragment(run_every=SKELETON_EVERY_S)

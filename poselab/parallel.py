@@ -16,7 +16,10 @@ from __future__ import annotations
 import contextlib
 import math
 import multiprocessing as mp
+import os
 import queue
+import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -126,26 +129,42 @@ def stitch(parts: list[PoseSequence], jobs: list[SegmentJob]) -> tuple[PoseSeque
     return concat_frames(kept), permuted
 
 
+_SPAWN_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
-def _bare_main() -> Iterator[None]:
-    """Spawned children re-run the parent's ``__main__`` file; under Streamlit that is the page script
-    (it installs each script run as ``__main__``), so they would run the page. Hide it while they start."""
-    main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if main is not None:
-            sys.modules["__main__"] = main
+def _spawn_guard(scratch_dir: Path) -> Iterator[None]:
+    """What spawned children inherit while they start, restored afterwards.
+
+    - a bare ``__main__``: children re-run the parent's main file, and under Streamlit that is the page
+      script (each script run is installed as ``__main__``), so they would run the page;
+    - ``TMPDIR`` = a scratch folder the parent removes: a child terminated mid-import (cancel) can
+      otherwise leave third-party temporary files (ctypes runs gcc to find libraries) in /tmp.
+    """
+    with _SPAWN_LOCK:
+        main = sys.modules.get("__main__")
+        tmpdir = os.environ.get("TMPDIR")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        os.environ["TMPDIR"] = str(scratch_dir)
+        try:
+            yield
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+            if tmpdir is None:
+                os.environ.pop("TMPDIR", None)
+            else:
+                os.environ["TMPDIR"] = tmpdir
 
 
 def _run_jobs(jobs: list[SegmentJob], counter: Callable[[int], None], cancel: threading.Event | None) -> list:
     """Runs job 0 here and the others in spawned processes; results in job order."""
     context = mp.get_context("spawn")
     messages = context.Queue()
-    children = [context.Process(target=_child_main, args=(job, messages), daemon=True) for job in jobs[1:]]
+    children = [context.Process(target=_child_entry, args=(job, messages), daemon=True) for job in jobs[1:]]
     results: dict[int, PoseSequence] = {}
-    with _bare_main():
+    scratch_dir = Path(tempfile.mkdtemp(prefix="poselab-workers-"))
+    with _spawn_guard(scratch_dir):
         for child in children:
             child.start()
     try:
@@ -169,6 +188,7 @@ def _run_jobs(jobs: list[SegmentJob], counter: Callable[[int], None], cancel: th
                 child.terminate()
             child.join(timeout=5)
         messages.close()
+        shutil.rmtree(scratch_dir, ignore_errors=True)
     return [results[k] for k in range(len(jobs))]
 
 
@@ -189,6 +209,11 @@ def _drain(messages: mp.Queue, results: dict, counter: Callable[[int], None], bl
             if isinstance(payload, PoseLabError):
                 raise payload
             raise RuntimeError(f"tracking worker {index} failed: {payload} (traceback in the server log)")
+
+
+def _child_entry(job: SegmentJob, messages: mp.Queue) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
+    _child_main(job, messages)
 
 
 def _child_main(job: SegmentJob, messages: mp.Queue) -> None:

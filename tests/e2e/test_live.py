@@ -95,6 +95,7 @@ def test_live_page_tracks_the_fake_camera_records_and_stops(app_server, camera_b
         _wait_for(lambda: _metric(page, "Poses detected") > 0 and _metric(page, "FPS") > 0, 90,
                   "Poses detected and FPS above zero")
         assert _metric(page, "Latency (ms)") > 0
+        assert page.get_by_test_id("stMetric").filter(has_text="Reps").count() == 1  # the live rep counter
         page.screenshot(path=str(artifacts_dir / "live-running.png"))
         page.get_by_role("button", name="Start recording").click()
         page.get_by_role("button", name="Stop recording").wait_for()
