@@ -130,12 +130,15 @@ def read_frame_at(path: Path, time_s: float) -> np.ndarray:
         # time_s counts from the stream start, as iter_frames does; frame.time counts from zero.
         shown_s = time_s + (float(stream.start_time * stream.time_base) if stream.start_time else 0.0)
         target = int(shown_s / stream.time_base) if stream.time_base else 0
-        container.seek(max(target, 0), stream=stream, backward=True, any_frame=False)
         chosen = None
-        for frame in container.decode(stream):
-            if chosen is not None and frame.time is not None and frame.time > shown_s + 1e-6:
-                break
-            chosen = frame
+        try:
+            container.seek(max(target, 0), stream=stream, backward=True, any_frame=False)
+            for frame in container.decode(stream):
+                if chosen is not None and frame.time is not None and frame.time > shown_s + 1e-6:
+                    break
+                chosen = frame
+        except av.FFmpegError as error:
+            raise InputError(f"{path.name} is damaged near {time_s:.2f} s: {_ffmpeg_reason(error)}") from None
         if chosen is None:
             raise InputError(f"{path.name} has no frame at {time_s:.3f} s")
         return to_upright_rgb(chosen)

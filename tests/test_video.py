@@ -133,3 +133,18 @@ def test_audio_only_is_refused(tmp_path: Path) -> None:
             container.mux(packet)
     with pytest.raises(InputError, match="no video track"):
         probe(path)
+
+
+def test_read_frame_at_on_a_damaged_clip_is_a_clear_error(tmp_path: Path) -> None:
+    clip = write_test_clip(tmp_path / "c.mp4", frames=20, fps=10)
+    data = bytearray(clip.read_bytes())
+    start = data.index(b"mdat") + 8
+    data[start:start + 2000] = bytes(len(data[start:start + 2000]))  # wipe the first frames' bytes
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(bytes(data))
+    try:
+        frame = read_frame_at(damaged, 0.0)
+    except InputError as error:
+        assert "damaged.mp4" in str(error)
+    else:
+        assert frame.shape == (48, 64, 3)  # FFmpeg concealed the damage: a frame, never a raw FFmpeg error
