@@ -29,12 +29,12 @@ from components.library_store import cached_analysis, save_to_library
 from components.settings import chosen_workers
 from poselab.analysis import ANNOTATED_FILE, RECORD_FILE, Analysis
 from poselab.errors import InputError, PoseLabError, StorageError
-from poselab.library import Library
+from poselab.library import Library, poselab_home
+from poselab.library_fs import link_or_copy
 from poselab.pipeline import Progress, ProgressFn, analyze_clip
 from poselab.settings import InferenceSettings
 from poselab.video import Limits
 
-HOME_ENV = "POSELAB_HOME"
 _MEMO_KEY = "runner.memo"
 _MEMO_SIZE = 4  # analyses kept in a session's memory (a long clip's arrays are tens of MB)
 _PROGRESS_EVERY_S = 0.25
@@ -47,11 +47,6 @@ class UploadLike(Protocol):
     file_id: str
 
     def getbuffer(self) -> memoryview: ...
-
-
-def poselab_home() -> Path:
-    """Where PoseLab keeps its files: $POSELAB_HOME or ~/.poselab."""
-    return Path(os.environ.get(HOME_ENV) or Path.home() / ".poselab")
 
 
 def analyze_upload(uploaded: UploadLike, settings: InferenceSettings) -> Analysis:
@@ -123,7 +118,7 @@ def _run(source: Path, digest: str, name: str, settings: InferenceSettings, fold
     try:
         partial.mkdir(parents=True, exist_ok=True)
         clip = partial / f"source{source.suffix}"
-        _link_or_copy(source, clip)
+        link_or_copy(source, clip)
         sequence = analyze_clip(clip, settings, video_out=partial / ANNOTATED_FILE, progress=_progress_fn(bar, name),
                                 workers=chosen_workers(), limits=Limits.from_env())
         sequence.video = dataclasses.replace(sequence.video, source_name=name)
@@ -157,13 +152,6 @@ def _progress_fn(bar: DeltaGenerator, name: str) -> ProgressFn:
         bar.progress(fraction, text=text)
 
     return update
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)  # same bytes for every settings folder without using the space twice
-    except OSError:
-        shutil.copyfile(source, target)
 
 
 def _move_into_place(partial: Path, folder: Path) -> Path:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from poselab import angles
 from poselab.analysis import Analysis
 from poselab.export import LANDMARK_COLUMNS, landmarks_frame, summary
 from poselab.sequence import PoseSequence
@@ -32,11 +33,7 @@ LANDMARK_UNITS = {
 
 
 def angles_frame(sequence: PoseSequence) -> pd.DataFrame | None:
-    """Joint angles (world landmarks, degrees) per frame and person from ``poselab.angles``; None without it."""
-    try:
-        from poselab import angles
-    except ImportError:  # the angles module is optional for exports: landmarks alone are still useful
-        return None
+    """Joint angles (world landmarks, degrees) per frame and person; None when no frame has a pose."""
     table = angles.angles_frame(sequence)
     return table if len(table) else None
 

@@ -337,7 +337,7 @@ def save_quietly(analysis: Analysis, kind: str = "live") -> str | None:
 
 
 def _write_tables(sequence: PoseSequence, folder: Path) -> None:
-    """Landmarks (and joint angles, once poselab.angles exists) as Parquet for other tools."""
+    """Landmarks and joint angles as Parquet for other tools."""
     from poselab.export import landmarks_frame
     from poselab.exports import angles_frame
 
