@@ -63,12 +63,25 @@ def smoothing_sidebar(key: str) -> SmoothingSettings:
     return smoothing_controls(key)
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _smoothed(cache_key: str, smoothing: SmoothingSettings, _sequence: PoseSequence) -> PoseSequence:
+    """The smoothed sequence, once per analysis and smoothing choice; a read-only resource, so a
+    visibility change (which only re-masks angles) neither re-smooths nor copies it."""
+    return smoothing.apply(_sequence)
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
+def _angles(cache_key: str, smoothing: SmoothingSettings, space: str, threshold: float,
+            _sequence: PoseSequence, _smoothed: PoseSequence) -> tuple[AngleSeries, AngleSeries]:
+    """(raw angles, smoothed angles), once per analysis and choice."""
+    return compute_angles(_sequence, space, threshold), compute_angles(_smoothed, space, threshold)
+
+
 def _derived(cache_key: str, smoothing: SmoothingSettings, space: str, threshold: float,
-             _sequence: PoseSequence) -> tuple[PoseSequence, AngleSeries, AngleSeries]:
-    """(smoothed sequence, raw angles, smoothed angles), once per analysis and choice."""
-    smoothed = smoothing.apply(_sequence)
-    return smoothed, compute_angles(_sequence, space, threshold), compute_angles(smoothed, space, threshold)
+             sequence: PoseSequence) -> tuple[PoseSequence, AngleSeries, AngleSeries]:
+    """(smoothed sequence, raw angles, smoothed angles)."""
+    smoothed = _smoothed(cache_key, smoothing, sequence)
+    return smoothed, *_angles(cache_key, smoothing, space, threshold, sequence, smoothed)
 
 
 def angles_view(ctx: ResultContext) -> None:

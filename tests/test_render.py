@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import plotly.io as pio
 
 from poselab.render.overlay import OverlayStyle, draw_pose
 from poselab.render.plot3d import animation_figure, skeleton_figure, to_plot_xyz
@@ -59,9 +62,26 @@ def test_animation_has_play_button_slider_and_subsamples_long_clips() -> None:
     frames = 400
     world = _standing_world(frames)
     figure = animation_figure(np.arange(frames) / 30, world, np.ones((frames, 1, NUM_LANDMARKS)), max_frames=50)
-    assert len(figure.frames) == 50
+    assert len(figure.frame_dicts) == 50
     assert figure.layout.updatemenus[0].buttons[0].method == "animate"
     assert len(figure.layout.sliders[0].steps) == 50
+    sent = json.loads(pio.to_json(figure))  # what st.plotly_chart sends: frames included, valid JSON
+    assert len(sent["frames"]) == 50 and sent["frames"][0]["traces"] == [0]
+    assert len(sent["frames"][0]["data"][0]["x"]) == len(sent["data"][0]["x"])
+
+
+def test_3d_hides_landmarks_below_the_threshold_and_their_bones() -> None:
+    world = _standing_world()[0]
+    visibility = np.ones((1, NUM_LANDMARKS))
+    visibility[0, LANDMARK_INDEX["left_knee"]] = 0.2
+    assert "left_knee" in _drawn_names(skeleton_figure(world, visibility))
+    drawn = _drawn_names(skeleton_figure(world, visibility, threshold=0.5))
+    assert "left_knee" not in drawn and "left_ankle" in drawn  # the ankle still has its foot bones
+
+
+def _drawn_names(figure: object) -> set[str]:
+    trace = figure.data[0]
+    return {name for name, x in zip(trace.text, trace.x, strict=True) if x is not None and np.isfinite(x)}
 
 
 def test_timeseries_has_a_trace_per_landmark_and_marks_the_time() -> None:
