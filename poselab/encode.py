@@ -1,11 +1,15 @@
 """Writing browser-playable H.264 MP4 (libx264, yuv420p, +faststart) with PyAV.
 
 OpenCV's wheels cannot encode H.264 and ``mp4v`` does not play in browsers, hence PyAV here.
-The ``veryfast`` preset: at 1080p ``medium`` alone costs ~400 MB and more CPU than inference.
+Presets: at 1080p ``medium`` alone costs ~400 MB and more CPU than inference. Measured per 1080x1920
+frame on 2 cores (inference with the full model: ~15 ms): veryfast 21 ms, superfast 13 ms,
+ultrafast 7 ms of CPU. Up to 720p ``veryfast`` keeps the analysis above 0.8x the bare model loop;
+beyond it ``superfast`` trades ~2x the file size (about 4 Mbit/s at 1080p60) for speed.
 """
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -18,6 +22,12 @@ from poselab.video import fraction_rate
 
 # Millisecond ticks keep the input's real (possibly variable) frame times.
 _TIME_BASE = Fraction(1, 1000)
+_HD_PIXELS = 1280 * 720
+
+
+def preset_for(width: int, height: int) -> str:
+    """The x264 preset for a frame size; ``POSELAB_X264_PRESET`` overrides it (benchmarks, slow servers)."""
+    return os.environ.get("POSELAB_X264_PRESET") or ("veryfast" if width * height <= _HD_PIXELS else "superfast")
 
 
 class H264Writer:
@@ -26,7 +36,7 @@ class H264Writer:
     Odd sizes are padded by one pixel on the right or bottom because yuv420p needs even sides.
     """
 
-    def __init__(self, path: Path, width: int, height: int, fps: float, preset: str = "veryfast") -> None:
+    def __init__(self, path: Path, width: int, height: int, fps: float, preset: str | None = None) -> None:
         self.path = path
         self._width = width + width % 2
         self._height = height + height % 2
@@ -37,7 +47,7 @@ class H264Writer:
         stream.pix_fmt = "yuv420p"
         stream.time_base = _TIME_BASE
         stream.codec_context.time_base = _TIME_BASE  # else the encoder rounds times to 1/fps
-        stream.options = {"preset": preset, "crf": "23"}
+        stream.options = {"preset": preset or preset_for(width, height), "crf": "23"}
         self._stream = stream
         self._last_pts = -1
         self.frames_written = 0

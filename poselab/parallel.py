@@ -6,14 +6,18 @@ from frame to frame) and, being also tracked by segment k-1, tell which of k's p
 which of k-1's. Every worker computes a frame's time from its pts exactly as ``iter_frames`` does,
 so the owned ranges tile the clip with no frame lost or doubled.
 
-The parent process tracks segment 0 itself while the children start (spawned: MediaPipe's threads
-do not survive ``fork``). Each segment's annotated video is a separate H.264 part, remuxed into one
-file without re-encoding.
+The parent process tracks from the first frame while the children start (spawned: MediaPipe's
+threads do not survive ``fork``; starting one costs 1-2 s of imports). Only when every child is
+ready does the parent split what it has not tracked yet into equal amounts of work, its own share
+first: so start-up time and warm-up frames are paid for out of the parent's head start instead of
+leaving one process idle at the end. Each segment's annotated video is a separate H.264 part,
+remuxed into one file without re-encoding.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import multiprocessing as mp
 import os
@@ -27,7 +31,6 @@ import time
 import traceback
 import types
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -35,43 +38,17 @@ import numpy as np
 from poselab.errors import PoseLabError
 from poselab.landmarker import PoseDetector
 from poselab.render.overlay import OverlayStyle
+from poselab.segments import SegmentJob, plan_segments, split_remaining
 from poselab.sequence import PoseSequence, VideoInfo, concat_frames
 from poselab.settings import InferenceSettings
 from poselab.stitch import match_slots, permute_slots
 from poselab.video import Frame, Limits
 from poselab.videoparts import concat_videos, frames_between, render_segment
 
-# Warm-up before each seam: MediaPipe's landmark smoothing settles within ~0.5 s; 1 s is safe.
-OVERLAP_S = 1.0
-# A segment shorter than this is not worth a process (start-up costs ~1-2 s).
-MIN_SEGMENT_S = 2.0
-MAX_WORKERS = 8
+# The parent tracks while the children start; tests turn this off for a split that does not
+# depend on how fast the machine is.
+HEAD_START = True
 _POLL_S = 0.2
-
-
-@dataclass(frozen=True)
-class SegmentJob:
-    """What one worker tracks: frames in [warm_s, end_s), drawn from start_s on."""
-
-    index: int
-    path: Path
-    settings: InferenceSettings
-    info: VideoInfo
-    warm_s: float
-    start_s: float
-    end_s: float
-    video_part: Path | None
-    style: OverlayStyle
-
-
-def plan_segments(duration_s: float, workers: int, overlap_s: float = OVERLAP_S) -> list[tuple[float, float, float]]:
-    """(warm_s, start_s, end_s) per segment; fewer segments than asked when the clip is short."""
-    count = max(1, min(workers, MAX_WORKERS, int(duration_s // MIN_SEGMENT_S)))
-    starts = [duration_s * k / count for k in range(count)]
-    ends = [*starts[1:], math.inf]
-    plan = [(-math.inf, -math.inf, ends[0])]  # segment 0 needs no warm-up: serial runs start cold too
-    plan += [(max(0.0, s - overlap_s), s, e) for s, e in zip(starts[1:], ends[1:], strict=True)]
-    return plan
 
 
 def analyze_parallel(
@@ -88,18 +65,14 @@ def analyze_parallel(
     """``analyze_clip`` over ``workers`` processes; same result shape, slots consistent across seams."""
     from poselab import pipeline  # circular at import time: pipeline imports this module lazily
 
-    plan = plan_segments(info.duration_s, workers)
-    if len(plan) == 1:
+    if len(plan_segments(info.duration_s, workers)) == 1:
         return pipeline.analyze_clip(path, settings, video_out, style, limits, progress, cancel)
     started = time.perf_counter()
     counter = pipeline.FrameCounter(info.frame_count, started, progress)
     with tempfile.TemporaryDirectory(prefix="poselab-parts-", dir=video_out.parent if video_out else None) as tmp:
-        jobs = [
-            SegmentJob(k, path, settings, info, warm, start, end,
-                       Path(tmp) / f"part{k:02d}.mp4" if video_out else None, style)
-            for k, (warm, start, end) in enumerate(plan)
-        ]
-        parts = _run_jobs(jobs, counter, cancel)
+        first = SegmentJob(0, path, settings, info, -math.inf, -math.inf, math.inf,
+                           Path(tmp) / "part00.mp4" if video_out else None, style)
+        jobs, parts = _run_jobs(first, workers - 1, counter, cancel)
         sequence, permuted = stitch(parts, jobs)
         if video_out is not None:
             videos = [job.video_part for job in jobs]
@@ -157,30 +130,74 @@ def _spawn_guard(scratch_dir: Path) -> Iterator[None]:
                 os.environ["TMPDIR"] = tmpdir
 
 
-def _run_jobs(jobs: list[SegmentJob], counter: Callable[[int], None], cancel: threading.Event | None) -> list:
-    """Runs job 0 here and the others in spawned processes; results in job order."""
+class _Handout:
+    """The parent's side of the late split: which helpers are ready, and the jobs once handed out."""
+
+    def __init__(self, first: SegmentJob, inboxes: list) -> None:
+        self.first = first
+        self.inboxes = inboxes
+        self.ready: set[int] = set()
+        self.jobs: list[SegmentJob] | None = None
+        self.parent_end_s = math.inf
+
+    def all_ready(self) -> bool:
+        return len(self.ready) == len(self.inboxes)
+
+    def assign(self, done_s: float) -> None:
+        """Splits what follows ``done_s``; helpers left without a segment are told to stop."""
+        part = self.first.video_part
+        helpers = [
+            dataclasses.replace(self.first, index=k + 1, warm_s=warm, start_s=start, end_s=end,
+                                video_part=part.with_name(f"part{k + 1:02d}.mp4") if part else None)
+            for k, (warm, start, end) in enumerate(split_remaining(done_s, self.first.info.duration_s,
+                                                                    len(self.inboxes)))
+        ]
+        for k, inbox in enumerate(self.inboxes):
+            inbox.put(helpers[k] if k < len(helpers) else None)
+        self.parent_end_s = helpers[0].start_s if helpers else math.inf
+        self.jobs = [dataclasses.replace(self.first, end_s=self.parent_end_s), *helpers]
+
+
+def _run_jobs(first: SegmentJob, helpers: int, counter: Callable[[int], None], cancel: threading.Event | None
+              ) -> tuple[list[SegmentJob], list[PoseSequence]]:
+    """Tracks ``first`` here and hands the rest to spawned helpers; the jobs run and their results."""
     context = mp.get_context("spawn")
     messages = context.Queue()
-    children = [context.Process(target=_child_entry, args=(job, messages), daemon=True) for job in jobs[1:]]
+    inboxes = [context.Queue() for _ in range(helpers)]
+    children = [context.Process(target=_child_entry, args=(k + 1, inboxes[k], messages), daemon=True)
+                for k in range(helpers)]
+    handout = _Handout(first, inboxes)
     results: dict[int, PoseSequence] = {}
     scratch_dir = Path(tempfile.mkdtemp(prefix="poselab-workers-"))
     with _spawn_guard(scratch_dir):
         for child in children:
             child.start()
+
+    def poll(block: bool) -> bool:
+        return _drain(messages, results, counter, block, handout.ready)
+
+    def on_own_frame(time_s: float) -> None:
+        counter(1)
+        poll(False)  # the children's progress and readiness, and their failures early
+        if handout.jobs is None and handout.all_ready():
+            handout.assign(time_s)
+
     try:
-        def on_own_frame() -> None:
-            counter(1)
-            _drain(messages, results, counter, block=False)  # the children's progress, and their failures early
-
-        results[0] = run_segment(jobs[0], on_own_frame, cancel)
-        while len(results) < len(jobs):
-            if cancel is not None and cancel.is_set():
-                from poselab.pipeline import Cancelled
-
-                raise Cancelled("analysis cancelled")
-            if not _drain(messages, results, counter, block=True) and not any(c.is_alive() for c in children):
-                _drain(messages, results, counter, block=False)
-                if len(results) < len(jobs):
+        while not HEAD_START and not handout.all_ready():
+            _check_cancel(cancel)
+            poll(True)
+        if not HEAD_START:
+            handout.assign(0.0)
+        results[0] = run_segment(first, on_own_frame, cancel, end_s=lambda: handout.parent_end_s)
+        if handout.jobs is None:  # the parent got to the end first: nothing left to hand out
+            handout.assign(math.inf)
+        jobs = handout.jobs or [first]
+        working = [children[job.index - 1] for job in jobs[1:]]
+        while any(job.index not in results for job in jobs):
+            _check_cancel(cancel)
+            if not poll(True) and not any(c.is_alive() for c in working):
+                poll(False)
+                if any(job.index not in results for job in jobs):
                     raise PoseLabError("a tracking worker process ended unexpectedly (out of memory?)")
     finally:
         for child in children:
@@ -189,10 +206,18 @@ def _run_jobs(jobs: list[SegmentJob], counter: Callable[[int], None], cancel: th
             child.join(timeout=5)
         messages.close()
         shutil.rmtree(scratch_dir, ignore_errors=True)
-    return [results[k] for k in range(len(jobs))]
+    return jobs, [results[job.index] for job in jobs]
 
 
-def _drain(messages: mp.Queue, results: dict, counter: Callable[[int], None], block: bool) -> bool:
+def _check_cancel(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        from poselab.pipeline import Cancelled
+
+        raise Cancelled("analysis cancelled")
+
+
+def _drain(messages: mp.Queue, results: dict, counter: Callable[[int], None], block: bool,
+           ready: set[int] | None = None) -> bool:
     """Handles the children's messages waiting now (or within a short poll); True if any came."""
     got = False
     while True:
@@ -203,6 +228,9 @@ def _drain(messages: mp.Queue, results: dict, counter: Callable[[int], None], bl
         got = True
         if kind == "frames":
             counter(payload)
+        elif kind == "ready":
+            if ready is not None:
+                ready.add(index)
         elif kind == "done":
             results[index] = payload
         else:
@@ -211,16 +239,22 @@ def _drain(messages: mp.Queue, results: dict, counter: Callable[[int], None], bl
             raise RuntimeError(f"tracking worker {index} failed: {payload} (traceback in the server log)")
 
 
-def _child_entry(job: SegmentJob, messages: mp.Queue) -> None:
+def _child_entry(index: int, inbox: mp.Queue, messages: mp.Queue) -> None:
+    """A spawned helper: load what tracking needs, say so, then track the segment handed out (if any)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
-    _child_main(job, messages)
+    import poselab.pipeline  # noqa: F401 - MediaPipe and friends: most of a helper's start-up time
+
+    messages.put(("ready", index, None))
+    job = inbox.get()
+    if job is not None:
+        _child_main(job, messages)
 
 
 def _child_main(job: SegmentJob, messages: mp.Queue) -> None:
     """Entry point of a spawned worker: progress in batches, then the result or the error."""
     pending = [0, time.monotonic()]
 
-    def on_frame() -> None:
+    def on_frame(_time_s: float) -> None:
         pending[0] += 1
         if time.monotonic() - pending[1] > 0.25:
             messages.put(("frames", job.index, pending[0]))
@@ -237,22 +271,37 @@ def _child_main(job: SegmentJob, messages: mp.Queue) -> None:
         messages.put(("error", job.index, f"{type(error).__name__}: {error}"))
 
 
-def run_segment(job: SegmentJob, on_owned_frame: Callable[[], object], cancel: threading.Event | None = None
-                ) -> PoseSequence:
-    """Tracks one segment (warm-up included) and writes its part of the annotated video."""
+def run_segment(job: SegmentJob, on_owned_frame: Callable[[float], object],
+                cancel: threading.Event | None = None, end_s: Callable[[], float] | None = None) -> PoseSequence:
+    """Tracks one segment (warm-up included) and writes its part of the annotated video.
+
+    ``end_s``, when given, is asked before each frame: the parent's end is only known once the
+    helpers are ready.
+    """
     from poselab.pipeline import OverlayWriter, new_builder, track_frames
 
     builder = new_builder(job.settings, job.info)
     writer = OverlayWriter(job.video_part, job.info, job.style) if job.video_part else None
     with PoseDetector(job.settings, video=True) as detector:
-        frames = _counted(frames_between(job.path, job.warm_s, job.end_s), job.start_s, on_owned_frame)
-        track_frames(frames, detector, builder, writer, None, cancel, draw_from_s=job.start_s)
+        frames = frames_between(job.path, job.warm_s, job.end_s)
+        if end_s is not None:
+            frames = _until(frames, end_s)
+        track_frames(_counted(frames, job.start_s, on_owned_frame), detector, builder, writer, None, cancel,
+                     draw_from_s=job.start_s)
     return builder.build(job.info)
 
 
-def _counted(frames: Iterator[Frame], from_s: float, on_frame: Callable[[], object]) -> Iterator[Frame]:
-    """Calls ``on_frame`` once each frame from ``from_s`` on is done (warm-up frames are not progress)."""
+def _until(frames: Iterator[Frame], end_s: Callable[[], float]) -> Iterator[Frame]:
+    with contextlib.closing(frames):  # closes the file when we stop early
+        for frame in frames:
+            if frame.time_s >= end_s():
+                return
+            yield frame
+
+
+def _counted(frames: Iterator[Frame], from_s: float, on_frame: Callable[[float], object]) -> Iterator[Frame]:
+    """Calls ``on_frame(time_s)`` once each frame from ``from_s`` on is done (warm-up frames are not progress)."""
     for frame in frames:
         yield frame
         if frame.time_s >= from_s:
-            on_frame()
+            on_frame(frame.time_s)

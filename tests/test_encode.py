@@ -6,8 +6,9 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pytest
 
-from poselab.encode import H264Writer
+from poselab.encode import H264Writer, preset_for
 
 
 def _read(path: Path) -> tuple[av.VideoStream, list[float], list[np.ndarray]]:
@@ -54,3 +55,11 @@ def test_repeated_times_still_increase(tmp_path: Path) -> None:
             writer.write(np.zeros((32, 32, 3), np.uint8), 0.0)
     _, read_times, _ = _read(path)
     assert len(read_times) == 3 and read_times == sorted(set(read_times))
+
+
+def test_preset_is_faster_above_720p_and_can_be_overridden(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("POSELAB_X264_PRESET", raising=False)
+    assert preset_for(1280, 720) == "veryfast"
+    assert preset_for(1080, 1920) in {"superfast", "ultrafast"}  # x264 would cost more than inference
+    monkeypatch.setenv("POSELAB_X264_PRESET", "medium")
+    assert preset_for(640, 480) == "medium"

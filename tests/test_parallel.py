@@ -12,7 +12,7 @@ import av
 import numpy as np
 import pytest
 
-from poselab import parallel
+from poselab import parallel, segments
 from poselab.pipeline import Cancelled, analyze_clip
 from poselab.sequence import PoseSequence, VideoInfo
 from poselab.settings import InferenceSettings
@@ -51,18 +51,48 @@ def _sequence(times: np.ndarray, centres: list[tuple[float, float] | None]) -> P
     return PoseSequence(times, xy, filled.copy(), filled.copy(), filled.copy(), world, info)
 
 
-def test_plan_tiles_the_clip_with_warm_up_before_each_seam() -> None:
-    plan = parallel.plan_segments(30.0, 3, overlap_s=1.0)
+def test_plan_tiles_the_clip_with_equal_work_and_warm_up_before_each_seam() -> None:
+    plan = segments.plan_segments(30.0, 3, overlap_s=1.0)
     assert len(plan) == 3
     assert plan[0][:2] == (-math.inf, -math.inf)
-    assert [p[1] for p in plan[1:]] == pytest.approx([10.0, 20.0])
-    assert [p[0] for p in plan[1:]] == pytest.approx([9.0, 19.0])
-    assert [p[2] for p in plan] == pytest.approx([10.0, 20.0, math.inf])
+    starts = [p[1] for p in plan[1:]]
+    assert [p[2] for p in plan] == pytest.approx([*starts, math.inf])  # each ends where the next starts
+    assert [p[0] for p in plan[1:]] == pytest.approx([s - 1.0 for s in starts])
+    work = [starts[0], starts[1] - plan[1][0], 30.0 - plan[2][0]]  # warm-up frames are work too
+    assert work == pytest.approx([32 / 3] * 3)
 
 
 def test_plan_uses_fewer_segments_on_a_short_clip() -> None:
-    assert len(parallel.plan_segments(3.0, 4)) == 1
-    assert len(parallel.plan_segments(5.0, 4)) == 2
+    assert len(segments.plan_segments(3.0, 4)) == 1
+    assert len(segments.plan_segments(5.0, 4)) == 2
+
+
+def test_late_split_shares_what_the_parent_has_not_tracked_yet() -> None:
+    helpers = segments.split_remaining(12.0, 30.0, 2, overlap_s=1.0, min_segment_s=2.0)
+    parent_s = helpers[0][1] - 12.0
+    work = [parent_s, helpers[1][1] - helpers[0][0], 30.0 - helpers[1][0]]
+    assert work == pytest.approx([20 / 3] * 3)
+    assert helpers[-1][2] == math.inf
+    assert len(segments.split_remaining(24.0, 30.0, 2, overlap_s=1.0, min_segment_s=2.0)) == 1  # 6 s left
+    assert segments.split_remaining(27.0, 30.0, 2, overlap_s=1.0, min_segment_s=2.0) == []
+    assert segments.split_remaining(math.inf, 30.0, 2) == []  # the parent already finished
+
+
+def test_handout_gives_each_helper_a_job_or_tells_it_to_stop(tmp_path: Path) -> None:
+    import queue
+
+    info = VideoInfo(64, 48, 10.0, 300, 30.0)
+    first = parallel.SegmentJob(0, Path("x.mp4"), LITE, info, -math.inf, -math.inf, math.inf,
+                                tmp_path / "part00.mp4", parallel.OverlayStyle())
+    inboxes = [queue.Queue() for _ in range(3)]
+    handout = parallel._Handout(first, inboxes)  # type: ignore[arg-type]
+    handout.assign(22.0)  # 8 s left: two helpers are worth it, three are not
+    got = [inbox.get_nowait() for inbox in inboxes]
+    assert got[2] is None
+    assert [job.index for job in got[:2]] == [1, 2] and got[1].end_s == math.inf
+    assert got[1].video_part == tmp_path / "part02.mp4" and got[0].end_s == got[1].start_s
+    assert handout.parent_end_s == got[0].start_s > 22.0
+    assert [job.index for job in handout.jobs] == [0, 1, 2] and handout.jobs[0].end_s == got[0].start_s
 
 
 def test_frames_between_matches_serial_decode_and_tiles(tmp_path: Path) -> None:
@@ -123,7 +153,9 @@ def test_concat_videos_joins_parts_in_order(tmp_path: Path) -> None:
     assert [g for _, g in joined] == pytest.approx([5 * i for i in range(30)], abs=4)
 
 
-def test_two_workers_match_a_serial_run(test_data: Path, model_dir: Path, tmp_path: Path) -> None:
+def test_two_workers_match_a_serial_run(test_data: Path, model_dir: Path, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "HEAD_START", False)  # a fixed split, however busy the machine is
     clip = test_data / "videos" / "dance_600x600.mp4"  # 5.1 s: two segments
     serial = analyze_clip(clip, LITE, video_out=tmp_path / "serial.mp4")
     done: list[int] = []
@@ -139,10 +171,25 @@ def test_two_workers_match_a_serial_run(test_data: Path, model_dir: Path, tmp_pa
     assert video_times == pytest.approx(list(serial.time_s), abs=1e-3)
 
 
+def test_head_start_split_matches_a_serial_run(test_data: Path, model_dir: Path, tmp_path: Path) -> None:
+    """The default path: the parent tracks while the helper starts, then hands it the later part."""
+    from tests.test_bad_input import write_clip
+
+    source = [f.image_rgb for f in iter_frames(test_data / "videos" / "dance_600x600.mp4")]
+    frames = source + source[-2:0:-1]  # ping-pong: 10 s at 20 fps with no jump at the loop
+    clip = write_clip(tmp_path / "loop.mp4", frames, fps=20.0)
+    serial = analyze_clip(clip, LITE)
+    split = analyze_clip(clip, LITE, workers=2)
+    assert split.meta["workers"] == 2  # 10 s is far more than the parent tracks while the helper starts
+    assert np.array_equal(split.time_s, serial.time_s)
+    assert np.nanmedian(np.linalg.norm(split.image_xy_px - serial.image_xy_px, axis=-1)) < 5.0
+
+
 def test_person_slots_agree_with_serial_across_seams(test_data: Path, model_dir: Path, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parallel, "MIN_SEGMENT_S", 0.5)  # the two-person clip lasts 1.7 s
-    monkeypatch.setattr(parallel, "OVERLAP_S", 0.3)
+    monkeypatch.setattr(segments, "MIN_SEGMENT_S", 0.3)  # the two-person clip lasts 1.7 s
+    monkeypatch.setattr(segments, "OVERLAP_S", 0.3)
+    monkeypatch.setattr(parallel, "HEAD_START", False)
     clip = test_data / "videos" / "lab_two_people_portrait_60fps.mp4"
     settings = InferenceSettings(model="lite", num_poses=2)
     serial = analyze_clip(clip, settings)
