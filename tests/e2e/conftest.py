@@ -149,6 +149,19 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
+@pytest.fixture(scope="module")
+def camera_browser(browser, test_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A second Chromium (same Playwright) whose camera plays the dance clip, permission granted."""
+    from tests.e2e.test_live import write_y4m
+
+    y4m = write_y4m(test_data / "videos" / "dance_600x600.mp4", tmp_path_factory.mktemp("camera") / "dance.y4m")
+    fake = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={y4m}"]
+    chromium = browser.browser_type.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS + fake)
+    yield chromium
+    chromium.close()
+
+
 @pytest.fixture
 def page(browser) -> Iterator[object]:
     """A fresh tab (own context) with console errors collected in ``page.console_errors``."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import numpy as np
 import pytest
 
 from poselab.video import iter_frames
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, assert_clean_log
+from tests.e2e.conftest import assert_clean_log
 
 pytestmark = pytest.mark.e2e
 
@@ -43,17 +42,6 @@ def write_y4m(source: Path, target: Path, frames: int = CLIP_FRAMES, size: tuple
         for packet in stream.encode(None):
             container.mux(packet)
     return target
-
-
-@pytest.fixture(scope="module")
-def camera_browser(browser, test_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """A second Chromium (same Playwright) whose camera plays the dance clip, permission granted."""
-    y4m = write_y4m(test_data / "videos" / "dance_600x600.mp4", tmp_path_factory.mktemp("camera") / "dance.y4m")
-    fake = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={y4m}"]
-    chromium = browser.browser_type.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS + fake)
-    yield chromium
-    chromium.close()
 
 
 def _metric(page, label: str) -> float:
