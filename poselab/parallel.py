@@ -23,7 +23,6 @@ import multiprocessing as mp
 import os
 import queue
 import shutil
-import signal
 import sys
 import tempfile
 import threading
@@ -36,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from poselab.errors import PoseLabError
+from poselab.helper import helper_entry
 from poselab.landmarker import PoseDetector
 from poselab.render.overlay import OverlayStyle
 from poselab.segments import SegmentJob, plan_segments, split_remaining
@@ -164,7 +164,7 @@ def _run_jobs(first: SegmentJob, helpers: int, counter: Callable[[int], None], c
     context = mp.get_context("spawn")
     messages = context.Queue()
     inboxes = [context.Queue() for _ in range(helpers)]
-    children = [context.Process(target=_child_entry, args=(k + 1, inboxes[k], messages), daemon=True)
+    children = [context.Process(target=helper_entry, args=(k + 1, first.settings, inboxes[k], messages), daemon=True)
                 for k in range(helpers)]
     handout = _Handout(first, inboxes)
     results: dict[int, PoseSequence] = {}
@@ -239,19 +239,8 @@ def _drain(messages: mp.Queue, results: dict, counter: Callable[[int], None], bl
             raise RuntimeError(f"tracking worker {index} failed: {payload} (traceback in the server log)")
 
 
-def _child_entry(index: int, inbox: mp.Queue, messages: mp.Queue) -> None:
-    """A spawned helper: load what tracking needs, say so, then track the segment handed out (if any)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
-    import poselab.pipeline  # noqa: F401 - MediaPipe and friends: most of a helper's start-up time
-
-    messages.put(("ready", index, None))
-    job = inbox.get()
-    if job is not None:
-        _child_main(job, messages)
-
-
-def _child_main(job: SegmentJob, messages: mp.Queue) -> None:
-    """Entry point of a spawned worker: progress in batches, then the result or the error."""
+def _child_main(job: SegmentJob, messages: mp.Queue, detector: PoseDetector | None = None) -> None:
+    """A helper's work: progress in batches, then the result or the error."""
     pending = [0, time.monotonic()]
 
     def on_frame(_time_s: float) -> None:
@@ -261,7 +250,7 @@ def _child_main(job: SegmentJob, messages: mp.Queue) -> None:
             pending[:] = [0, time.monotonic()]
 
     try:
-        sequence = run_segment(job, on_frame)
+        sequence = run_segment(job, on_frame, detector=detector)
         messages.put(("frames", job.index, pending[0]))
         messages.put(("done", job.index, sequence))
     except PoseLabError as error:
@@ -272,17 +261,18 @@ def _child_main(job: SegmentJob, messages: mp.Queue) -> None:
 
 
 def run_segment(job: SegmentJob, on_owned_frame: Callable[[float], object],
-                cancel: threading.Event | None = None, end_s: Callable[[], float] | None = None) -> PoseSequence:
+                cancel: threading.Event | None = None, end_s: Callable[[], float] | None = None,
+                detector: PoseDetector | None = None) -> PoseSequence:
     """Tracks one segment (warm-up included) and writes its part of the annotated video.
 
     ``end_s``, when given, is asked before each frame: the parent's end is only known once the
-    helpers are ready.
+    helpers are ready. ``detector``: a fresh VIDEO-mode detector opened in advance (closed here).
     """
     from poselab.pipeline import OverlayWriter, new_builder, track_frames
 
     builder = new_builder(job.settings, job.info)
     writer = OverlayWriter(job.video_part, job.info, job.style) if job.video_part else None
-    with PoseDetector(job.settings, video=True) as detector:
+    with detector or PoseDetector(job.settings, video=True) as detector:
         frames = frames_between(job.path, job.warm_s, job.end_s)
         if end_s is not None:
             frames = _until(frames, end_s)

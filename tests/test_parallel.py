@@ -284,3 +284,21 @@ def test_a_failing_worker_reports_a_clean_error(tmp_path: Path, model_dir: Path)
     with pytest.raises(RuntimeError, match="worker 2 failed: AttributeError") as raised:
         parallel._drain(messages, {}, lambda frames: None, block=False)  # type: ignore[arg-type]
     assert not isinstance(raised.value, PoseLabError)
+
+
+def test_a_helper_left_without_a_segment_says_ready_and_exits(model_dir: Path, tmp_path: Path) -> None:
+    from poselab.helper import helper_entry
+
+    context = multiprocessing.get_context("spawn")
+    inbox, messages = context.Queue(), context.Queue()
+    child = context.Process(target=helper_entry, args=(1, LITE, inbox, messages), daemon=True)
+    with parallel._spawn_guard(tmp_path):
+        child.start()
+    try:
+        assert messages.get(timeout=120) == ("ready", 1, None)  # modules and model loaded, with stand-ins
+        inbox.put(None)
+        child.join(timeout=60)
+        assert child.exitcode == 0
+    finally:
+        if child.is_alive():
+            child.terminate()
