@@ -185,7 +185,8 @@ def _run_jobs(first: SegmentJob, helpers: int, counter: Callable[[int], None], c
     try:
         while not HEAD_START and not handout.all_ready():
             _check_cancel(cancel)
-            poll(True)
+            if not poll(True) and not all(c.is_alive() for c in children):
+                raise PoseLabError("a tracking worker process ended unexpectedly (out of memory?)")
         if not HEAD_START:
             handout.assign(0.0)
         results[0] = run_segment(first, on_own_frame, cancel, end_s=lambda: handout.parent_end_s)

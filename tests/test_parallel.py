@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import threading
 from fractions import Fraction
 from pathlib import Path
@@ -302,3 +303,18 @@ def test_a_helper_left_without_a_segment_says_ready_and_exits(model_dir: Path, t
     finally:
         if child.is_alive():
             child.terminate()
+
+
+def _die_at_start(*_args: object) -> None:
+    os._exit(3)  # a helper killed while starting (out of memory, say): no message at all
+
+
+def test_a_helper_dying_before_it_is_ready_gives_a_clean_error(test_data: Path, model_dir: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from poselab.errors import PoseLabError
+
+    monkeypatch.setattr(parallel, "HEAD_START", False)  # the parent waits for its helper: it must not wait forever
+    monkeypatch.setattr(parallel, "helper_entry", _die_at_start)
+    with pytest.raises(PoseLabError, match="ended unexpectedly"):
+        analyze_clip(test_data / "videos" / "dance_600x600.mp4", LITE, workers=2)
+    assert multiprocessing.active_children() == []
