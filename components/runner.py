@@ -32,6 +32,7 @@ from poselab.errors import InputError, PoseLabError, StorageError
 from poselab.library import Library, poselab_home
 from poselab.library_fs import link_or_copy
 from poselab.pipeline import Progress, ProgressFn, analyze_clip
+from poselab.priority import lowered_priority
 from poselab.settings import InferenceSettings
 from poselab.video import Limits
 
@@ -119,8 +120,10 @@ def _run(source: Path, digest: str, name: str, settings: InferenceSettings, fold
         partial.mkdir(parents=True, exist_ok=True)
         clip = partial / f"source{source.suffix}"
         link_or_copy(source, clip)
-        sequence = analyze_clip(clip, settings, video_out=partial / ANNOTATED_FILE, progress=_progress_fn(bar, name),
-                                workers=chosen_workers(), limits=Limits.from_env())
+        with lowered_priority():  # live webcam streams on this server come first
+            sequence = analyze_clip(clip, settings, video_out=partial / ANNOTATED_FILE,
+                                    progress=_progress_fn(bar, name), workers=chosen_workers(),
+                                    limits=Limits.from_env())
         sequence.video = dataclasses.replace(sequence.video, source_name=name)
         analysis = Analysis(folder=partial, sequence=sequence, settings=settings, name=name, content_hash=digest)
         analysis.save()
