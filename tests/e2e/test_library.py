@@ -52,7 +52,7 @@ def test_reopen_rename_and_delete_from_the_library(app_server: AppServer, saved:
     page.get_by_role("button", name="Open results").click()
     # the Analyze views, straight from the stored files: summary, video, inspector and charts
     page.get_by_role("heading", name="Week 1 squat").wait_for()
-    page.get_by_text("Frame inspector").wait_for()
+    page.get_by_text("Frame inspector", exact=True).wait_for()
     page.locator("video").first.wait_for()
     page.wait_for_function(f"() => {_PLOTS}.length >= 2", timeout=60_000)
     frames = page.locator("[data-testid='stMetric']").filter(has_text="Frames").first
