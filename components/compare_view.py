@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from components.library_store import open_library
 from components.library_view import entry_label
 from poselab.analysis import Analysis
 from poselab.compare import align_dtw, common_signals, differences, overlay_figure, signals, warp_onto_a
@@ -22,12 +23,10 @@ DEFAULT_SIGNALS = ("left_knee_deg", "right_knee_deg", "left_hip_deg", "left_elbo
 
 def compare_page() -> None:
     st.title("⚖️ Compare")
-    try:
-        library = Library()
-        entries = library.list()
-    except PoseLabError as error:
-        st.error(str(error))
+    opened = open_library()
+    if opened is None:
         return
+    library, entries = opened
     if len(entries) < 2:
         st.info("Compare needs two saved analyses: analyse two clips on the Analyze page (both are saved to "
                 "the Library), then come back.")

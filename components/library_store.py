@@ -12,10 +12,20 @@ import streamlit as st
 
 from poselab.analysis import Analysis
 from poselab.errors import PoseLabError
-from poselab.library import Library
+from poselab.library import Entry, Library
 from poselab.settings import InferenceSettings
 
 _log = logging.getLogger(__name__)
+
+
+def open_library() -> tuple[Library, list[Entry]] | None:
+    """The library and all its entries, or None once the page has been told why it cannot be opened."""
+    try:
+        library = Library()
+        return library, library.list()
+    except PoseLabError as error:
+        st.error(str(error))
+        return None
 
 
 def save_to_library(analysis: Analysis, kind: str = "upload") -> str | None:

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from components.library_store import open_library
 from components.settings import DisplaySettings
 from poselab.errors import PoseLabError
 from poselab.exports import export_all
@@ -51,12 +52,10 @@ def library_table(entries: list[Entry]) -> pd.DataFrame:
 
 def library_page() -> None:
     st.title("📚 Library")
-    try:
-        library = Library()
-        everything = library.list()
-    except PoseLabError as error:
-        st.error(str(error))
+    opened = open_library()
+    if opened is None:
         return
+    library, everything = opened
     if not everything:
         st.info("No saved analyses yet. Every clip you analyse on the Analyze page is saved here, and so is "
                 "`python -m poselab analyze CLIP --out DIR --save`.")
