@@ -18,15 +18,9 @@ from components.motion_views import live_reps_panel
 from components.settings import DisplaySettings
 from poselab.analysis import Analysis
 from poselab.errors import PoseLabError
-from poselab.live import (
-    HISTORY_S,
-    ICE_ENV,
-    LiveProcessor,
-    LiveSnapshot,
-    LiveStats,
-    new_recording_folder,
-    parse_ice_servers,
-)
+from poselab.ice import ICE_ENV, parse_ice_servers
+from poselab.live import HISTORY_S, LiveProcessor, LiveSnapshot, LiveStats
+from poselab.live_recording import new_recording_folder
 from poselab.models import ensure_model
 from poselab.render.overlay import OverlayStyle
 from poselab.render.plot3d import skeleton_figure

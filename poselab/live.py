@@ -6,27 +6,31 @@ the detector: it sets wishes (``configure``, ``start_recording``) and reads a lo
 
 Real time over completeness: when frames queue up while a frame is being processed, only the
 newest is processed and the others are counted as dropped (a queue would only add latency).
+
+A stall never ends the stream: streamlit-webrtc stops a connection's processing for good when one
+call takes 10 s (a heavy model loading on an overloaded server can), so frames are processed on the
+processor's own thread and a call gives up waiting after ``STALL_S``; the frame still finishes there,
+and frames arriving meanwhile are dropped until it does.
 """
 
 from __future__ import annotations
 
-import json
-import os
+import asyncio
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import av
 import numpy as np
 
-from poselab.analysis import ANNOTATED_FILE, Analysis, content_hash
-from poselab.builder import SequenceBuilder
-from poselab.encode import H264Writer
-from poselab.errors import InputError, PoseLabError, StorageError
+from poselab.analysis import Analysis
+from poselab.errors import PoseLabError
 from poselab.landmarker import FramePoses, PoseDetector
+from poselab.live_recording import Recording
 from poselab.render.overlay import OverlayStyle, draw_pose
 from poselab.sequence import PoseSequence, VideoInfo
 from poselab.settings import InferenceSettings
@@ -36,6 +40,7 @@ from poselab.tracking import SlotTracker, pose_centres_px
 HISTORY_S = 10.0  # the rolling window the live charts show
 RATE_WINDOW_S = 2.0  # processed fps is measured over this window
 LATENCY_WINDOW = 30  # frames averaged for the latency figure
+STALL_S = 4.0  # well below streamlit-webrtc's 10 s limit per call
 
 DetectorFactory = Callable[[InferenceSettings], PoseDetector]
 
@@ -65,17 +70,6 @@ class LiveSnapshot:
     history: PoseSequence | None = None
 
 
-@dataclass
-class _Recording:
-    folder: Path
-    settings: InferenceSettings
-    builder: SequenceBuilder
-    start_s: float
-    writer: H264Writer | None = None
-    size: tuple[int, int] = (0, 0)
-    frames: int = 0
-
-
 class LiveProcessor:
     """Annotates frames with the poses found; duck-types streamlit-webrtc's VideoProcessorBase."""
 
@@ -97,7 +91,10 @@ class LiveProcessor:
         self._loading = False
         self._failed: InferenceSettings | None = None
         self._size = (0, 0)
-        self._recording: _Recording | None = None
+        self._recording: Recording | None = None
+        # One thread, created by the media thread (so with its priority): the detector is never shared.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="poselab-live")
+        self._busy: Future | None = None
         self.finished: list[Analysis] = []  # recordings closed when the stream ended on its own
 
     # --- called from the UI thread -------------------------------------------------------------
@@ -123,7 +120,7 @@ class LiveProcessor:
             if self._recording is not None:
                 return
             settings = self._wanted
-            self._recording = _Recording(folder, settings, SequenceBuilder(settings.num_poses), self._clock())
+            self._recording = Recording.start(folder, settings, self._clock())
             self._stats = replace(self._stats, recording=True, recorded_frames=0)
 
     def stop_recording(self) -> Analysis | None:
@@ -131,16 +128,25 @@ class LiveProcessor:
         with self._lock:
             recording, self._recording = self._recording, None
             self._stats = replace(self._stats, recording=False)
-        return _finish(recording) if recording is not None else None
+        return recording.finish() if recording is not None else None
 
     # --- called from the media thread ----------------------------------------------------------
 
     async def recv_queued(self, frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
-        """Only the newest queued frame is processed; the older ones are stale and dropped."""
+        """Only the newest queued frame is processed; the older ones are stale and dropped.
+        Returns no frame when processing takes longer than STALL_S (the frame finishes on its own)."""
+        busy = self._busy is not None and not self._busy.done()
+        stale = len(frames) if busy else len(frames) - 1
         with self._lock:
-            self._stats = replace(self._stats, frames_dropped=self._stats.frames_dropped + len(frames) - 1,
-                                  frames_received=self._stats.frames_received + len(frames) - 1)
-        return [self.recv(frames[-1])]
+            self._stats = replace(self._stats, frames_dropped=self._stats.frames_dropped + stale,
+                                  frames_received=self._stats.frames_received + stale)
+        if busy:
+            return []
+        self._busy = self._worker.submit(self.recv, frames[-1])
+        try:
+            return [await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(self._busy)), STALL_S)]
+        except TimeoutError:
+            return []  # the browser keeps showing the last annotated frame
 
     def recv(self, frame: av.VideoFrame) -> av.VideoFrame:
         arrived_s = self._clock()
@@ -179,12 +185,13 @@ class LiveProcessor:
 
     def on_ended(self) -> None:
         """The stream ended: free the landmarker and keep an unfinished recording as an Analysis."""
+        self._worker.shutdown(wait=True)  # a frame still in the model finishes before the model closes
         with self._lock:
             recording, self._recording = self._recording, None
             self._stats = replace(self._stats, recording=False)
         if recording is not None:
             try:
-                analysis = _finish(recording)
+                analysis = recording.finish()
             except PoseLabError as error:
                 self._fail(str(error))
             else:
@@ -254,7 +261,7 @@ class LiveProcessor:
             if recording is None:
                 return
             try:
-                _append(recording, annotated, poses, arrived_s - recording.start_s)
+                recording.append(annotated, poses, arrived_s - recording.start_s)
             except (OSError, av.error.FFmpegError) as error:
                 self._recording = None
                 self._stats = replace(self._stats, recording=False, error=f"Recording stopped: {error}")
@@ -264,46 +271,6 @@ class LiveProcessor:
     def _fail(self, message: str) -> None:
         with self._lock:
             self._stats = replace(self._stats, error=message)
-
-
-def _append(recording: _Recording, annotated: np.ndarray, poses: FramePoses, time_s: float) -> None:
-    if recording.writer is None:
-        recording.folder.mkdir(parents=True, exist_ok=True)
-        height, width = annotated.shape[:2]
-        recording.size = (width, height)
-        recording.writer = H264Writer(recording.folder / ANNOTATED_FILE, width, height, fps=30.0)
-    recording.writer.write(annotated, time_s)
-    recording.builder.append(time_s, poses)
-    recording.frames += 1
-
-
-def _finish(recording: _Recording) -> Analysis | None:
-    """Closes the video and saves the landmarks beside it as an Analysis folder."""
-    if recording.writer is None:
-        return None
-    try:
-        recording.writer.close()
-        frames = recording.writer.frames_written
-        sequence = recording.builder.build(VideoInfo(0, 0, 0.0, 0, 0.0))
-        duration_s = float(sequence.time_s[-1]) if frames else 0.0
-        fps = (frames - 1) / duration_s if duration_s > 0 else 0.0
-        width, height = recording.size
-        video = VideoInfo(width, height, round(fps, 2), frames, duration_s, source_name="webcam")
-        meta = {"settings": recording.settings.to_dict(), "source": "live", "elapsed_s": round(duration_s, 3),
-                "processing_fps": round(fps, 2)}  # live: processed as fast as it was recorded
-        sequence = replace(sequence, video=video, meta=meta)
-        analysis = Analysis(
-            folder=recording.folder, sequence=sequence, settings=recording.settings,
-            name=time.strftime("Webcam %Y-%m-%d %H:%M:%S"),
-            content_hash=content_hash(recording.folder / ANNOTATED_FILE), extra={"source": "live"},
-        )
-        analysis.save()
-    except OSError as error:
-        raise StorageError(f"Could not save the recording in {recording.folder}: {error}") from error
-    from poselab.library import save_quietly  # every recording also goes to the library
-
-    save_quietly(analysis, kind="live")
-    return analysis
 
 
 def _slot_rows(tracker: SlotTracker, poses: FramePoses, num_slots: int) -> np.ndarray:
@@ -326,35 +293,3 @@ def _history_sequence(items: list[tuple[float, np.ndarray]], size: tuple[int, in
                       source_name="webcam")
     return PoseSequence(time_s=times, image_xy_px=rows[..., 0:2], image_z=rows[..., 2], visibility=rows[..., 3],
                         presence=rows[..., 4], world_xyz_m=rows[..., 5:8], video=video)
-
-
-def recordings_dir() -> Path:
-    """Where webcam recordings go: $POSELAB_HOME/recordings (default ~/.poselab/recordings)."""
-    home = os.environ.get("POSELAB_HOME") or Path.home() / ".poselab"
-    return Path(home) / "recordings"
-
-
-def new_recording_folder() -> Path:
-    return recordings_dir() / time.strftime("live-%Y%m%d-%H%M%S")
-
-
-ICE_ENV = "POSELAB_ICE_SERVERS"
-
-
-def parse_ice_servers(text: str | None) -> list[dict]:
-    """ICE servers from JSON (a list of {"urls": ..., "username": ..., "credential": ...}).
-
-    Empty or unset means none: host candidates only, which is all localhost and a LAN need, and
-    never a call to a public STUN server that an offline site cannot reach anyway.
-    """
-    if not text or not text.strip():
-        return []
-    try:
-        servers = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(f"{ICE_ENV} is not valid JSON: {error}") from error
-    if isinstance(servers, dict):
-        servers = servers.get("iceServers", [servers] if "urls" in servers else [])
-    if not isinstance(servers, list) or not all(isinstance(s, dict) and "urls" in s for s in servers):
-        raise InputError(f'{ICE_ENV} must be a JSON list of {{"urls": ...}} objects')
-    return servers

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
 
+from poselab import live
 from poselab.analysis import Analysis
 from poselab.errors import InputError, ModelError
+from poselab.ice import parse_ice_servers
 from poselab.landmarker import PoseDetector
-from poselab.live import LiveProcessor, parse_ice_servers
+from poselab.live import LiveProcessor
 from poselab.render.overlay import OverlayStyle
 from poselab.settings import InferenceSettings
 from poselab.video import iter_frames
@@ -259,3 +263,55 @@ def test_latency_and_fps_leave_the_model_load_out() -> None:
     assert (stats.frames_processed, stats.frames_with_pose, stats.poses_in_frame) == (60, 0, 0)
     clock.now_s += 10.0  # the stream stalls: the rate must fall, not freeze at its last value
     assert processor.snapshot().stats.fps == 0.0
+
+
+class _StuckDetector:
+    """Stands in for a model that hangs on its first frame until released (an overloaded server)."""
+
+    def __init__(self, settings: InferenceSettings) -> None:
+        self.settings = settings
+        self.release = threading.Event()
+        self.frames = 0
+
+    def detect(self, image_rgb: np.ndarray, time_s: float) -> object:
+        from poselab.landmarker import FramePoses
+
+        self.release.wait(30)
+        self.frames += 1
+        return FramePoses.none()
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_stalled_model_never_holds_the_stream_past_the_stall_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # streamlit-webrtc ends a stream for good when one recv_queued takes 10 s: ours must return well before.
+    monkeypatch.setattr(live, "STALL_S", 0.3)
+    detectors: list[_StuckDetector] = []
+
+    def make(settings: InferenceSettings) -> _StuckDetector:
+        detectors.append(_StuckDetector(settings))
+        return detectors[-1]
+
+    processor = LiveProcessor(InferenceSettings(), detector_factory=make)
+    frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+
+    async def stream() -> list[tuple[float, int]]:
+        calls = []
+        for _ in range(3):  # stuck: the first call gives up waiting, the next two find the model busy
+            began = time.monotonic()
+            returned = await processor.recv_queued([frame, frame])
+            calls.append((time.monotonic() - began, len(returned)))
+        detectors[0].release.set()
+        while processor.snapshot().stats.frames_processed < 1:
+            await asyncio.sleep(0.01)
+        calls.append((0.0, len(await processor.recv_queued([frame]))))  # free again: processed at once
+        return calls
+
+    calls = asyncio.run(stream())
+    stats = processor.snapshot().stats
+    processor.close()
+    assert all(elapsed_s < 1.0 for elapsed_s, _ in calls), calls
+    assert [returned for _, returned in calls] == [0, 0, 0, 1]
+    assert detectors[0].frames == 2  # the stalled frame finished, then the one after the stall
+    assert (stats.frames_processed, stats.frames_dropped, stats.frames_received) == (2, 5, 7)

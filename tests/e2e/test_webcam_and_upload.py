@@ -8,6 +8,7 @@ runtime on a busy box (the recording's result views rerun with every live rerun)
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,22 @@ UPLOAD_FRAMES = 14
 SETTLE_MS = 3000  # the live metrics fragment may show figures a few seconds old on a loaded machine
 MORE_POSES = 30  # about 3 s of the camera's 15 fps: more than a stale page can catch up on
 STREAM_TIMEOUT_S = 90  # generous: two Chromiums, VP8 both ways and two analyses share 2 busy cores
+# Logs the WebRTC connection's state changes (in the component's iframe too) for the failure report.
+WATCH_CONNECTION = """
+(() => {
+  const Native = window.RTCPeerConnection;
+  if (!Native) return;
+  window.RTCPeerConnection = function (...args) {
+    const pc = new Native(...args);
+    const t0 = performance.now();
+    const log = (what) => console.log(`poselab-pc ${((performance.now() - t0) / 1000).toFixed(1)} s ${what}`);
+    pc.addEventListener("connectionstatechange", () => log(`connection ${pc.connectionState}`));
+    pc.addEventListener("iceconnectionstatechange", () => log(`ice ${pc.iceConnectionState}`));
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = Native.prototype;
+})();
+"""
 
 
 @pytest.fixture(scope="module")
@@ -63,13 +80,15 @@ def _live_figures(page) -> str:
 def test_webcam_keeps_tracking_while_another_session_uploads(app_server: AppServer, browser, camera_browser,
                                                              upload_clip: Path, artifacts_dir: Path) -> None:
     live_context = camera_browser.new_context(viewport={"width": 1400, "height": 1100})
+    live_context.add_init_script(WATCH_CONNECTION)
     upload_context = browser.new_context(viewport={"width": 1400, "height": 1000})
     live, analyze = live_context.new_page(), upload_context.new_page()
     live.set_default_timeout(60_000)  # the machine may be busy
     analyze.set_default_timeout(120_000)
     events: list[str] = []
     live.on("crash", lambda _: events.append("live tab crashed"))
-    live.on("console", lambda m: events.append(f"live console: {m.text}") if m.type == "error" else None)
+    live.on("console", lambda m: events.append(f"live console: {m.text}")
+            if m.type == "error" or m.text.startswith("poselab-pc") else None)
     analyze.on("crash", lambda _: events.append("analyze tab crashed"))
     try:
         _open_analyze(analyze, app_server)
@@ -77,17 +96,21 @@ def test_webcam_keeps_tracking_while_another_session_uploads(app_server: AppServ
         # A streams steadily before B starts, as when a user has had the camera on for a while.
         _wait_for(lambda: _metric(live, "Poses detected") >= MORE_POSES, STREAM_TIMEOUT_S, "a steady stream")
         before_upload = _metric(live, "Poses detected")
+        print(f"{time.monotonic():.1f} before the upload: {_live_figures(live)}")
         analyze.locator("input[type=file]").set_input_files(str(upload_clip))  # B's analysis starts
         shown = _frames_shown(analyze)
         analyze.screenshot(path=str(artifacts_dir / "webcam-and-upload-analyze.png"), full_page=True)
         during_upload = _metric(live, "Poses detected") - before_upload
+        print(f"{time.monotonic():.1f} upload shown: {_live_figures(live)}")
 
         # Still tracking once B is done: frames with a pose keep coming. On a busy box the metrics reach the
         # page seconds late, so let them catch up first and then ask for more than a late burst could show.
         live.wait_for_timeout(SETTLE_MS)
         after_upload = _metric(live, "Poses detected")
+        print(f"{time.monotonic():.1f} settled: {_live_figures(live)}")
         _wait_for(lambda: _metric(live, "Poses detected") >= after_upload + MORE_POSES and _metric(live, "FPS") > 0,
                   STREAM_TIMEOUT_S, f"Poses detected to pass {after_upload:.0f} + {MORE_POSES} after the upload")
+        print(f"{time.monotonic():.1f} still tracking: {_live_figures(live)}")
         live.screenshot(path=str(artifacts_dir / "webcam-and-upload-live.png"))
         webrtc.get_by_role("button", name="STOP").click()
         webrtc.get_by_role("button", name="START").wait_for()
@@ -97,6 +120,7 @@ def test_webcam_keeps_tracking_while_another_session_uploads(app_server: AppServ
         analyze.screenshot(path=str(artifacts_dir / "webcam-and-upload-analyze-failed.png"), full_page=True)
         print("\n".join([e for e in events if "backMessage" not in e][-30:]))
         print(f"live figures at failure: {_live_figures(live)}")
+        print("server log, last lines:\n" + "\n".join(app_server.log_text().splitlines()[-40:]))
         raise
     finally:
         live_context.close()
