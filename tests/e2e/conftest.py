@@ -123,6 +123,8 @@ def app_server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         "POSELAB_MODEL_DIR": str(model_dir),
         "XDG_CACHE_HOME": str(home / "cache"),
         "PYTHONUNBUFFERED": "1",
+        # Only a sitecustomize that sends the WebRTC stack's INFO logs to the server log (failure reports).
+        "PYTHONPATH": str(Path(__file__).parent / "server_logging"),
     }
     command = [str(streamlit), "run", "app.py", "--server.port", str(port), "--server.headless", "true",
                "--server.address", "127.0.0.1"]
