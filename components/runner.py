@@ -29,10 +29,10 @@ from components.library_store import cached_analysis, save_to_library
 from components.settings import chosen_workers
 from poselab.analysis import ANNOTATED_FILE, RECORD_FILE, Analysis
 from poselab.errors import InputError, PoseLabError, StorageError
+from poselab.isolated import analyze_isolated
 from poselab.library import Library, poselab_home
 from poselab.library_fs import link_or_copy
-from poselab.pipeline import Progress, ProgressFn, analyze_clip
-from poselab.priority import lowered_priority
+from poselab.pipeline import Progress, ProgressFn
 from poselab.settings import InferenceSettings
 from poselab.video import Limits
 
@@ -120,8 +120,8 @@ def _run(source: Path, digest: str, name: str, settings: InferenceSettings, fold
         partial.mkdir(parents=True, exist_ok=True)
         clip = partial / f"source{source.suffix}"
         link_or_copy(source, clip)
-        with lowered_priority():  # live webcam streams on this server come first
-            sequence = analyze_clip(clip, settings, video_out=partial / ANNOTATED_FILE,
+        # A process of its own, at a lower priority: live webcam streams on this server come first.
+        sequence = analyze_isolated(clip, settings, video_out=partial / ANNOTATED_FILE,
                                     progress=_progress_fn(bar, name), workers=chosen_workers(),
                                     limits=Limits.from_env())
         sequence.video = dataclasses.replace(sequence.video, source_name=name)

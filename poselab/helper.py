@@ -1,15 +1,21 @@
-"""The entry point of a spawned tracking helper (see ``parallel``), in a module of its own.
+"""Spawned child processes: their entry points, and what they inherit from the parent when they start.
 
-Spawning unpickles the target function by importing its module; this one imports nothing heavy,
-so the helper can put stand-ins in place before MediaPipe is imported.
+Spawning unpickles the target function by importing its module; this one imports nothing heavy, so
+a child can put stand-ins in place before MediaPipe is imported. Two kinds of child: a tracking
+helper of ``parallel`` (one segment) and a whole analysis of ``isolated`` (at a lower priority).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import sys
+import threading
 import types
+from collections.abc import Iterator
 from multiprocessing.queues import Queue
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -33,6 +39,52 @@ def helper_entry(index: int, settings: InferenceSettings, inbox: Queue, messages
         _child_main(job, messages, detector)
     elif detector is not None:
         detector.close()
+
+
+def isolated_entry(request: tuple, niceness_steps: int, messages: Queue) -> None:
+    """A whole analysis in this process, ``niceness_steps`` nicer than the parent (threads and workers
+    started later inherit it); see ``isolated.run_request``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_terminate)
+    with contextlib.suppress(OSError):
+        os.nice(niceness_steps)
+    stand_in_for_unused_imports()
+    from poselab.isolated import run_request
+
+    run_request(request, messages)
+
+
+def _exit_on_terminate(_signal: int, _frame: object) -> None:
+    # Unwinds normally, so the analysis ends the workers it started and closes its files.
+    raise SystemExit(1)
+
+
+_SPAWN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def spawn_guard(scratch_dir: Path) -> Iterator[None]:
+    """What spawned children inherit while they start, restored afterwards.
+
+    - a bare ``__main__``: children re-run the parent's main file, and under Streamlit that is the page
+      script (each script run is installed as ``__main__``), so they would run the page;
+    - ``TMPDIR`` = a scratch folder the parent removes: a child terminated mid-import (cancel) can
+      otherwise leave third-party temporary files (ctypes runs gcc to find libraries) in /tmp.
+    """
+    with _SPAWN_LOCK:
+        main = sys.modules.get("__main__")
+        tmpdir = os.environ.get("TMPDIR")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        os.environ["TMPDIR"] = str(scratch_dir)
+        try:
+            yield
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+            if tmpdir is None:
+                os.environ.pop("TMPDIR", None)
+            else:
+                os.environ["TMPDIR"] = tmpdir
 
 
 def stand_in_for_unused_imports() -> None:

@@ -20,22 +20,19 @@ import contextlib
 import dataclasses
 import math
 import multiprocessing as mp
-import os
 import queue
 import shutil
-import sys
 import tempfile
 import threading
 import time
 import traceback
-import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 
 from poselab.errors import PoseLabError
-from poselab.helper import helper_entry
+from poselab.helper import helper_entry, spawn_guard
 from poselab.landmarker import PoseDetector
 from poselab.render.overlay import OverlayStyle
 from poselab.segments import SegmentJob, plan_segments, split_remaining
@@ -102,34 +99,6 @@ def stitch(parts: list[PoseSequence], jobs: list[SegmentJob]) -> tuple[PoseSeque
     return concat_frames(kept), permuted
 
 
-_SPAWN_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _spawn_guard(scratch_dir: Path) -> Iterator[None]:
-    """What spawned children inherit while they start, restored afterwards.
-
-    - a bare ``__main__``: children re-run the parent's main file, and under Streamlit that is the page
-      script (each script run is installed as ``__main__``), so they would run the page;
-    - ``TMPDIR`` = a scratch folder the parent removes: a child terminated mid-import (cancel) can
-      otherwise leave third-party temporary files (ctypes runs gcc to find libraries) in /tmp.
-    """
-    with _SPAWN_LOCK:
-        main = sys.modules.get("__main__")
-        tmpdir = os.environ.get("TMPDIR")
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        os.environ["TMPDIR"] = str(scratch_dir)
-        try:
-            yield
-        finally:
-            if main is not None:
-                sys.modules["__main__"] = main
-            if tmpdir is None:
-                os.environ.pop("TMPDIR", None)
-            else:
-                os.environ["TMPDIR"] = tmpdir
-
-
 class _Handout:
     """The parent's side of the late split: which helpers are ready, and the jobs once handed out."""
 
@@ -169,7 +138,7 @@ def _run_jobs(first: SegmentJob, helpers: int, counter: Callable[[int], None], c
     handout = _Handout(first, inboxes)
     results: dict[int, PoseSequence] = {}
     scratch_dir = Path(tempfile.mkdtemp(prefix="poselab-workers-"))
-    with _spawn_guard(scratch_dir):
+    with spawn_guard(scratch_dir):
         for child in children:
             child.start()
 

@@ -23,15 +23,15 @@ RUN_TIMEOUT_S = 180
 
 @pytest.fixture
 def model_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Counts model runs: the names of the clips analyze_clip was called on."""
+    """Counts model runs: the names of the clips the runner analysed (each in a process of its own)."""
     calls: list[str] = []
-    real = runner.analyze_clip
+    real = runner.analyze_isolated
 
     def counting(path: Path, *args, **kwargs):
         calls.append(path.name)
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(runner, "analyze_clip", counting)
+    monkeypatch.setattr(runner, "analyze_isolated", counting)
     return calls
 
 

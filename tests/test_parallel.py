@@ -232,11 +232,11 @@ def test_analyze_page_offers_workers_and_passes_them_to_the_pipeline(monkeypatch
 
     asked: list[int] = []
 
-    def fake_analyze_clip(*args: object, workers: int = 1, **kwargs: object) -> PoseSequence:
+    def fake_analyze(*args: object, workers: int = 1, **kwargs: object) -> PoseSequence:
         asked.append(workers)
         raise InputError("stopped by the test")
 
-    monkeypatch.setattr(runner, "analyze_clip", fake_analyze_clip)
+    monkeypatch.setattr(runner, "analyze_isolated", fake_analyze)
     page = Path(__file__).resolve().parents[1] / "pages" / "analyze.py"
     at = AppTest.from_file(str(page), default_timeout=60).run()
     control = at.sidebar.number_input(key="analyze.workers")
@@ -288,12 +288,12 @@ def test_a_failing_worker_reports_a_clean_error(tmp_path: Path, model_dir: Path)
 
 
 def test_a_helper_left_without_a_segment_says_ready_and_exits(model_dir: Path, tmp_path: Path) -> None:
-    from poselab.helper import helper_entry
+    from poselab.helper import helper_entry, spawn_guard
 
     context = multiprocessing.get_context("spawn")
     inbox, messages = context.Queue(), context.Queue()
     child = context.Process(target=helper_entry, args=(1, LITE, inbox, messages), daemon=True)
-    with parallel._spawn_guard(tmp_path):
+    with spawn_guard(tmp_path):
         child.start()
     try:
         assert messages.get(timeout=120) == ("ready", 1, None)  # modules and model loaded, with stand-ins
