@@ -1,8 +1,9 @@
 """Memory across consecutive analyses in one process, as a long-running server does them.
 
-Runs the same work the Analyze page does per upload (analyze_clip with the annotated video, then Analysis.save
-into a folder that is removed afterwards) ``--runs`` times and prints the resident set size after each run.
-The first run pays for the model and allocator warm-up; growth is measured from run 2 to the last.
+Runs the same work the Analyze page does per upload (analyze_isolated with the annotated video: the model runs
+in a child process; then Analysis.save into a folder that is removed afterwards) ``--runs`` times and prints the
+resident set size after each run. ``--in-process`` runs analyze_clip here instead (the CLI's way; the first run
+then pays for the model and allocator warm-up). Growth is measured from run 2 to the last.
 
     POSELAB_MODEL_DIR=../shared/models POSELAB_TEST_DATA=../shared/data .venv/bin/python bench/memory_soak.py
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from poselab.analysis import Analysis, content_hash
+from poselab.isolated import analyze_isolated
 from poselab.pipeline import analyze_clip
 from poselab.settings import InferenceSettings
 
@@ -37,10 +39,11 @@ def open_files() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-def one_analysis(clip: Path, settings: InferenceSettings, work: Path) -> None:
+def one_analysis(clip: Path, settings: InferenceSettings, work: Path, in_process: bool) -> None:
     folder = Path(tempfile.mkdtemp(prefix="soak-", dir=work))
+    analyze = analyze_clip if in_process else analyze_isolated
     try:
-        sequence = analyze_clip(clip, settings, video_out=folder / "annotated.mp4")
+        sequence = analyze(clip, settings, video_out=folder / "annotated.mp4")
         Analysis(folder, sequence, settings, clip.name, content_hash(clip)).save()
     finally:
         shutil.rmtree(folder)
@@ -52,14 +55,17 @@ def main() -> int:
     parser.add_argument("--clip", type=Path, default=data / "mediapipe" / "pose_squats.mp4")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--model", default="full")
+    parser.add_argument("--in-process", action="store_true", help="analyze_clip in this process (the CLI's way)")
     args = parser.parse_args()
     settings = InferenceSettings(model=args.model)
     rows = []
     with tempfile.TemporaryDirectory(prefix="poselab-soak-") as work:
+        where = "in this process" if args.in_process else "in a child process each (the dashboard's way)"
+        print(f"analyses {where}")
         print(f"clip {args.clip.name}, model {args.model}, start RSS {rss_mb():.0f} MB, fds {open_files()}")
         for run in range(1, args.runs + 1):
             started = time.perf_counter()
-            one_analysis(args.clip, settings, Path(work))
+            one_analysis(args.clip, settings, Path(work), args.in_process)
             gc.collect()
             rows.append((run, rss_mb(), open_files(), time.perf_counter() - started))
             _, rss, fds, took_s = rows[-1]
