@@ -92,7 +92,8 @@ class LiveProcessor:
         self._failed: InferenceSettings | None = None
         self._size = (0, 0)
         self._recording: Recording | None = None
-        # One thread, created by the media thread (so with its priority): the detector is never shared.
+        # Frames are processed here rather than on streamlit-webrtc's worker, so its calls never wait past
+        # STALL_S; one thread, so the detector is never used by two at once.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="poselab-live")
         self._busy: Future | None = None
         self.finished: list[Analysis] = []  # recordings closed when the stream ended on its own
@@ -135,6 +136,8 @@ class LiveProcessor:
     async def recv_queued(self, frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
         """Only the newest queued frame is processed; the older ones are stale and dropped.
         Returns no frame when processing takes longer than STALL_S (the frame finishes on its own)."""
+        if self._busy is not None and self._busy.done() and self._busy.exception() is not None:
+            raise self._busy.exception()  # a frame failed after its call stopped waiting: the error is not lost
         busy = self._busy is not None and not self._busy.done()
         stale = len(frames) if busy else len(frames) - 1
         with self._lock:
@@ -143,9 +146,12 @@ class LiveProcessor:
         if busy:
             return []
         self._busy = self._worker.submit(self.recv, frames[-1])
+        waiting = asyncio.wrap_future(self._busy)
         try:
-            return [await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(self._busy)), STALL_S)]
+            return [await asyncio.wait_for(asyncio.shield(waiting), STALL_S)]
         except TimeoutError:
+            # The outcome is read from self._busy; marked as seen here, or asyncio reports it as lost.
+            waiting.add_done_callback(lambda done: done.cancelled() or done.exception())
             return []  # the browser keeps showing the last annotated frame
 
     def recv(self, frame: av.VideoFrame) -> av.VideoFrame:

@@ -315,3 +315,27 @@ def test_a_stalled_model_never_holds_the_stream_past_the_stall_limit(monkeypatch
     assert [returned for _, returned in calls] == [0, 0, 0, 1]
     assert detectors[0].frames == 2  # the stalled frame finished, then the one after the stall
     assert (stats.frames_processed, stats.frames_dropped, stats.frames_received) == (2, 5, 7)
+
+
+def test_a_frame_that_fails_after_the_stall_limit_fails_the_next_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(live, "STALL_S", 0.2)
+    stuck = _StuckDetector(InferenceSettings())
+
+    def detect_then_fail(image_rgb: np.ndarray, time_s: float) -> object:
+        stuck.release.wait(30)
+        raise RuntimeError("the model broke")
+
+    stuck.detect = detect_then_fail  # type: ignore[method-assign]
+    processor = LiveProcessor(InferenceSettings(), detector_factory=lambda _: stuck)
+    frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+
+    async def stream() -> None:
+        assert await processor.recv_queued([frame]) == []  # gave up waiting
+        stuck.release.set()
+        while not processor._busy.done():
+            await asyncio.sleep(0.01)
+        await processor.recv_queued([frame])  # the error surfaces here, as streamlit-webrtc expects
+
+    with pytest.raises(RuntimeError, match="the model broke"):
+        asyncio.run(stream())
+    processor.close()
