@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -82,9 +84,6 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        import json
-        import tempfile
-
         with tempfile.TemporaryDirectory() as tmp:
             print(json.dumps(measure(args.child[0], Path(args.child[1]), Path(tmp))))
         return
@@ -96,8 +95,6 @@ def main() -> None:
         for mode in MODES:  # each in a fresh process: nothing warm carries over
             done = subprocess.run([sys.executable, __file__, "--child", mode, str(CLIPS["dance"])],
                                   capture_output=True, text=True, check=True)
-            import json
-
             r = json.loads(done.stdout.strip().splitlines()[-1])
             print(f"{mode:15} {r['analysis_s']:7.1f} {r['p99_ms']:10.1f} {r['max_ms']:10.0f} {r['over_500ms']:13d}")
     finally:

@@ -12,11 +12,14 @@ import os
 import signal
 import sys
 import threading
+import traceback
 import types
 from collections.abc import Iterator
 from multiprocessing.queues import Queue
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
+
+from poselab.errors import PoseLabError
 
 if TYPE_CHECKING:
     from poselab.settings import InferenceSettings
@@ -57,6 +60,23 @@ def isolated_entry(request: tuple, niceness_steps: int, messages: Queue) -> None
 def _exit_on_terminate(_signal: int, _frame: object) -> None:
     # Unwinds normally, so the analysis ends the workers it started and closes its files.
     raise SystemExit(1)
+
+
+def send_failure(messages: Queue, address: tuple, error: BaseException) -> None:
+    """A child's failure for its parent, called in the ``except`` block: a PoseLabError as itself (its
+    text is meant for users), anything else (a bug) as one line, with the traceback in the server log."""
+    if isinstance(error, PoseLabError):
+        messages.put(("error", *address, error))
+    else:
+        traceback.print_exc()
+        messages.put(("error", *address, f"{type(error).__name__}: {error}"))
+
+
+def raise_failure(payload: object, who: str) -> NoReturn:
+    """The parent's side of ``send_failure``."""
+    if isinstance(payload, PoseLabError):
+        raise payload
+    raise RuntimeError(f"{who} failed: {payload} (traceback in the server log)")
 
 
 _SPAWN_LOCK = threading.Lock()

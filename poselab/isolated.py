@@ -16,11 +16,10 @@ import shutil
 import tempfile
 import threading
 import time
-import traceback
 from pathlib import Path
 
 from poselab.errors import PoseLabError
-from poselab.helper import isolated_entry, spawn_guard
+from poselab.helper import isolated_entry, raise_failure, send_failure, spawn_guard
 from poselab.pipeline import DEFAULT_LIMITS, DEFAULT_STYLE, Cancelled, Progress, ProgressFn, analyze_clip
 from poselab.render.overlay import OverlayStyle
 from poselab.sequence import PoseSequence
@@ -83,10 +82,8 @@ def _wait(child: mp.process.BaseProcess, messages: mp.Queue, progress: ProgressF
                 progress(payload)
         elif kind == "done":
             return payload
-        elif isinstance(payload, PoseLabError):
-            raise payload
         else:
-            raise RuntimeError(f"the analysis process failed: {payload} (traceback in the server log)")
+            raise_failure(payload, "the analysis process")
 
 
 def run_request(request: tuple, messages: mp.Queue) -> None:
@@ -102,10 +99,7 @@ def run_request(request: tuple, messages: mp.Queue) -> None:
 
     try:
         sequence = analyze_clip(path, settings, video_out, style, limits, report, workers=workers)
-    except PoseLabError as error:
-        messages.put(("error", error))
-    except Exception as error:  # a bug: the details go to the server log, a one-line reason to the parent
-        traceback.print_exc()
-        messages.put(("error", f"{type(error).__name__}: {error}"))
+    except Exception as error:  # not BaseException: SIGTERM's SystemExit must unwind (it ends the workers)
+        send_failure(messages, (), error)
     else:
         messages.put(("done", sequence))

@@ -25,14 +25,13 @@ import shutil
 import tempfile
 import threading
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 
 from poselab.errors import PoseLabError
-from poselab.helper import helper_entry, spawn_guard
+from poselab.helper import helper_entry, raise_failure, send_failure, spawn_guard
 from poselab.landmarker import PoseDetector
 from poselab.render.overlay import OverlayStyle
 from poselab.segments import SegmentJob, plan_segments, split_remaining
@@ -204,9 +203,7 @@ def _drain(messages: mp.Queue, results: dict, counter: Callable[[int], None], bl
         elif kind == "done":
             results[index] = payload
         else:
-            if isinstance(payload, PoseLabError):
-                raise payload
-            raise RuntimeError(f"tracking worker {index} failed: {payload} (traceback in the server log)")
+            raise_failure(payload, f"tracking worker {index}")
 
 
 def _child_main(job: SegmentJob, messages: mp.Queue, detector: PoseDetector | None = None) -> None:
@@ -223,11 +220,8 @@ def _child_main(job: SegmentJob, messages: mp.Queue, detector: PoseDetector | No
         sequence = run_segment(job, on_frame, detector=detector)
         messages.put(("frames", job.index, pending[0]))
         messages.put(("done", job.index, sequence))
-    except PoseLabError as error:
-        messages.put(("error", job.index, error))
-    except BaseException as error:  # a bug: the details go to the server log, a one-line reason to the parent
-        traceback.print_exc()
-        messages.put(("error", job.index, f"{type(error).__name__}: {error}"))
+    except BaseException as error:
+        send_failure(messages, (job.index,), error)
 
 
 def run_segment(job: SegmentJob, on_owned_frame: Callable[[float], object],
