@@ -29,6 +29,7 @@ from clips import CLIPS, looped_clip  # noqa: E402 - needs the paths above
 
 CASES = {
     "bare": "PyAV decode + detect_for_video, nothing else",
+    "bare-pinned": "the bare loop kept to one core, as each worker is",
     "no-video": "pipeline: landmarks, slots, sequence",
     "video": "pipeline + annotated H.264 video",
     "workers2": "pipeline, 2 worker processes, no video",
@@ -68,7 +69,9 @@ def run_case(case: str, model: str, clip: Path) -> dict:
     sampler = RssSampler()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp, sampler:
-        if case == "bare":
+        if case.startswith("bare"):
+            if case == "bare-pinned":  # the fairest single-process reference for the pinned workers
+                os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
             frames = bare_loop(clip, model)
         else:
             video_out = Path(tmp) / "annotated.mp4" if case.endswith("video") and case != "no-video" else None

@@ -19,15 +19,19 @@ from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from poselab.cpus import pin_this_thread
 from poselab.errors import PoseLabError
 
 if TYPE_CHECKING:
     from poselab.settings import InferenceSettings
 
 
-def helper_entry(index: int, settings: InferenceSettings, inbox: Queue, messages: Queue) -> None:
-    """Load what tracking needs (modules and model), say so, then track the segment handed out (if any)."""
+def helper_entry(index: int, settings: InferenceSettings, inbox: Queue, messages: Queue,
+                 cpu: int | None = None) -> None:
+    """Load what tracking needs (modules and model), say so, then track the segment handed out (if any),
+    kept to core ``cpu`` (see ``cpus``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
+    pin_this_thread(cpu)  # before MediaPipe and the decoder start threads: they inherit it
     stand_in_for_unused_imports()
     from poselab.landmarker import PoseDetector  # MediaPipe and friends: most of a helper's start-up time
     from poselab.parallel import _child_main

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from poselab.cpus import pinned, plan_cpus
 from poselab.errors import PoseLabError
 from poselab.helper import helper_entry, raise_failure, send_failure, spawn_guard
 from poselab.landmarker import PoseDetector
@@ -132,7 +133,9 @@ def _run_jobs(first: SegmentJob, helpers: int, counter: Callable[[int], None], c
     context = mp.get_context("spawn")
     messages = context.Queue()
     inboxes = [context.Queue() for _ in range(helpers)]
-    children = [context.Process(target=helper_entry, args=(k + 1, first.settings, inboxes[k], messages), daemon=True)
+    cpus = plan_cpus(helpers + 1)
+    children = [context.Process(target=helper_entry, args=(k + 1, first.settings, inboxes[k], messages, cpus[k + 1]),
+                                daemon=True)
                 for k in range(helpers)]
     handout = _Handout(first, inboxes)
     results: dict[int, PoseSequence] = {}
@@ -157,7 +160,8 @@ def _run_jobs(first: SegmentJob, helpers: int, counter: Callable[[int], None], c
                 raise PoseLabError("a tracking worker process ended unexpectedly (out of memory?)")
         if not HEAD_START:
             handout.assign(0.0)
-        results[0] = run_segment(first, on_own_frame, cancel, end_s=lambda: handout.parent_end_s)
+        with pinned(cpus[0]):
+            results[0] = run_segment(first, on_own_frame, cancel, end_s=lambda: handout.parent_end_s)
         if handout.jobs is None:  # the parent got to the end first: nothing left to hand out
             handout.assign(math.inf)
         jobs = handout.jobs or [first]

@@ -292,11 +292,16 @@ def test_a_helper_left_without_a_segment_says_ready_and_exits(model_dir: Path, t
 
     context = multiprocessing.get_context("spawn")
     inbox, messages = context.Queue(), context.Queue()
-    child = context.Process(target=helper_entry, args=(1, LITE, inbox, messages), daemon=True)
+    cpu = max(os.sched_getaffinity(0))
+    child = context.Process(target=helper_entry, args=(1, LITE, inbox, messages, cpu), daemon=True)
     with spawn_guard(tmp_path):
         child.start()
     try:
         assert messages.get(timeout=120) == ("ready", 1, None)  # modules and model loaded, with stand-ins
+        threads = list(Path(f"/proc/{child.pid}/task").iterdir())
+        assert len(threads) > 1  # MediaPipe's graph threads are running by now ...
+        for thread in threads:  # ... and kept to the helper's core, like the thread that started them
+            assert os.sched_getaffinity(int(thread.name)) == {cpu}
         inbox.put(None)
         child.join(timeout=60)
         assert child.exitcode == 0
