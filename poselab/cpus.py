@@ -2,9 +2,13 @@
 
 Measured on the 2-core machine (``bench/pipeline_bench.py``, and two bare MediaPipe loops at once):
 left to the scheduler, two tracking processes each got 0.90 of a core and ran at 66 fps (lite);
-with each kept to its own core they got 1.00 and ran at 79 fps each, as fast as one loop alone.
-A MediaPipe call hands each frame between the caller's thread and the graph's threads; when those
-threads wander between cores that another process keeps busy, every hand-off waits for a core.
+with each kept to its own core they got 1.00 and ran at 79 fps each. Even one loop alone runs faster
+kept to a core (64 -> 78 fps). Our reading: a MediaPipe call hands each frame between the caller's
+thread and the graph's threads, and a hand-off to a thread on another core (busy, or woken across
+cores in a VM) costs more than one that stays on the core.
+
+Serial analyses stay unpinned: several of them at once (dashboard sessions, a shell loop) would all
+pick the same core, where the scheduler spreads them.
 
 Linux only (``os.sched_setaffinity``); elsewhere, or with a single usable core, nothing is pinned.
 This module imports nothing heavy: a helper process pins itself before it loads MediaPipe, so the
