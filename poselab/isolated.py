@@ -18,9 +18,9 @@ import threading
 import time
 from pathlib import Path
 
-from poselab.errors import PoseLabError
+from poselab.errors import PoseLabError, raise_if_cancelled
 from poselab.helper import isolated_entry, raise_failure, send_failure, spawn_guard
-from poselab.pipeline import DEFAULT_LIMITS, DEFAULT_STYLE, Cancelled, Progress, ProgressFn, analyze_clip
+from poselab.pipeline import DEFAULT_LIMITS, DEFAULT_STYLE, Progress, ProgressFn, analyze_clip
 from poselab.render.overlay import OverlayStyle
 from poselab.sequence import PoseSequence
 from poselab.settings import InferenceSettings
@@ -66,8 +66,7 @@ def analyze_isolated(
 def _wait(child: mp.process.BaseProcess, messages: mp.Queue, progress: ProgressFn | None,
           cancel: threading.Event | None) -> PoseSequence:
     while True:
-        if cancel is not None and cancel.is_set():
-            raise Cancelled("analysis cancelled")
+        raise_if_cancelled(cancel)
         try:
             kind, payload = messages.get(timeout=_POLL_S)
         except queue.Empty:

@@ -7,7 +7,7 @@ which of k-1's. Every worker computes a frame's time from its pts exactly as ``i
 so the owned ranges tile the clip with no frame lost or doubled.
 
 The parent process tracks from the first frame while the children start (spawned: MediaPipe's
-threads do not survive ``fork``; starting one costs 1-2 s of imports). Only when every child is
+threads do not survive ``fork``; one is ready after ~0.5 s of imports and model loading). Only when every child is
 ready does the parent split what it has not tracked yet into equal amounts of work, its own share
 first: so start-up time and warm-up frames are paid for out of the parent's head start instead of
 leaving one process idle at the end. Each segment's annotated video is a separate H.264 part,
@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from poselab.cpus import pinned, plan_cpus
-from poselab.errors import PoseLabError
+from poselab.errors import PoseLabError, raise_if_cancelled
 from poselab.helper import helper_entry, raise_failure, send_failure, spawn_guard
 from poselab.landmarker import PoseDetector
 from poselab.render.overlay import OverlayStyle
@@ -155,7 +155,7 @@ def _run_jobs(first: SegmentJob, helpers: int, counter: Callable[[int], None], c
 
     try:
         while not HEAD_START and not handout.all_ready():
-            _check_cancel(cancel)
+            raise_if_cancelled(cancel)
             if not poll(True) and not all(c.is_alive() for c in children):
                 raise PoseLabError("a tracking worker process ended unexpectedly (out of memory?)")
         if not HEAD_START:
@@ -167,7 +167,7 @@ def _run_jobs(first: SegmentJob, helpers: int, counter: Callable[[int], None], c
         jobs = handout.jobs or [first]
         working = [children[job.index - 1] for job in jobs[1:]]
         while any(job.index not in results for job in jobs):
-            _check_cancel(cancel)
+            raise_if_cancelled(cancel)
             if not poll(True) and not any(c.is_alive() for c in working):
                 poll(False)
                 if any(job.index not in results for job in jobs):
@@ -180,13 +180,6 @@ def _run_jobs(first: SegmentJob, helpers: int, counter: Callable[[int], None], c
         messages.close()
         shutil.rmtree(scratch_dir, ignore_errors=True)
     return jobs, [results[job.index] for job in jobs]
-
-
-def _check_cancel(cancel: threading.Event | None) -> None:
-    if cancel is not None and cancel.is_set():
-        from poselab.pipeline import Cancelled
-
-        raise Cancelled("analysis cancelled")
 
 
 def _drain(messages: mp.Queue, results: dict, counter: Callable[[int], None], block: bool,

@@ -21,7 +21,7 @@ import numpy as np
 
 from poselab.builder import SequenceBuilder
 from poselab.encode import H264Writer
-from poselab.errors import PoseLabError
+from poselab.errors import raise_if_cancelled
 from poselab.landmarker import PoseDetector
 from poselab.render.overlay import OverlayStyle, draw_pose
 from poselab.sequence import PoseSequence, VideoInfo
@@ -52,10 +52,6 @@ class Progress:
         if not self.frames_total or not self.fps:
             return None
         return max(self.frames_total - self.frames_done, 0) / self.fps
-
-
-class Cancelled(PoseLabError):  # noqa: N818 - reads as a state, like KeyboardInterrupt
-    """The caller asked the analysis to stop."""
 
 
 ProgressFn = Callable[[Progress], None]
@@ -109,8 +105,7 @@ def track_frames(
     """
     try:
         for frame in frames:
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("analysis cancelled")
+            raise_if_cancelled(cancel)
             poses = detector.detect(frame.image_rgb, frame.time_s)
             row = builder.append(frame.time_s, poses)
             if writer is not None and frame.time_s >= draw_from_s:

@@ -18,7 +18,7 @@ from poselab.settings import InferenceSettings
 # dance loop (full): in the first 0.5 s after the seam a 2-worker run is 0.49 px (max 2.1) from a serial
 # run with 0.5 s of warm-up, 0.29 px (max 4.4) with 1 s, 0.87 px with 0.25 s; 0.5 s halves the extra work.
 OVERLAP_S = 0.5
-# A segment shorter than this is not worth a process (start-up costs ~1-2 s).
+# A segment shorter than this is not worth a process (a helper starts in ~0.5 s, then tracks 0.5 s of warm-up).
 MIN_SEGMENT_S = 2.0
 MAX_WORKERS = 8
 

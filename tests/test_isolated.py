@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from poselab.errors import InputError, PoseLabError
+from poselab.errors import Cancelled, InputError, PoseLabError
 from poselab.isolated import BATCH_NICENESS_STEPS, analyze_isolated
-from poselab.pipeline import Cancelled, Progress, analyze_clip
+from poselab.pipeline import Progress, analyze_clip
 from poselab.settings import InferenceSettings
 from poselab.video import iter_frames
 from tests.test_bad_input import write_clip

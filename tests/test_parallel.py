@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from poselab import parallel, segments
-from poselab.pipeline import Cancelled, analyze_clip
+from poselab.errors import Cancelled
+from poselab.pipeline import analyze_clip
 from poselab.sequence import PoseSequence, VideoInfo
 from poselab.settings import InferenceSettings
 from poselab.stitch import greedy_order, match_slots, permute_slots
