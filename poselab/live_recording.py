@@ -6,7 +6,6 @@ Analysis (annotated.mp4 and the landmarks) and goes to the library like any uplo
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,6 +17,7 @@ from poselab.builder import SequenceBuilder
 from poselab.encode import H264Writer
 from poselab.errors import StorageError
 from poselab.landmarker import FramePoses
+from poselab.library import poselab_home, save_quietly
 from poselab.sequence import VideoInfo
 from poselab.settings import InferenceSettings
 
@@ -57,9 +57,7 @@ class Recording:
             analysis = self._save()
         except OSError as error:
             raise StorageError(f"Could not save the recording in {self.folder}: {error}") from error
-        from poselab.library import save_quietly  # every recording also goes to the library
-
-        save_quietly(analysis, kind="live")
+        save_quietly(analysis, kind="live")  # every recording also goes to the library
         return analysis
 
     def _save(self) -> Analysis:
@@ -83,8 +81,7 @@ class Recording:
 
 def recordings_dir() -> Path:
     """Where webcam recordings go: $POSELAB_HOME/recordings (default ~/.poselab/recordings)."""
-    home = os.environ.get("POSELAB_HOME") or Path.home() / ".poselab"
-    return Path(home) / "recordings"
+    return poselab_home() / "recordings"
 
 
 def new_recording_folder() -> Path:
