@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import queue
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -99,6 +100,15 @@ def run_request(request: tuple, messages: mp.Queue) -> None:
     try:
         sequence = analyze_clip(path, settings, video_out, style, limits, report, workers=workers)
     except Exception as error:  # not BaseException: SIGTERM's SystemExit must unwind (it ends the workers)
+        _plain_kill_from_now_on()
         send_failure(messages, (), error)
     else:
+        _plain_kill_from_now_on()
         messages.put(("done", sequence))
+
+
+def _plain_kill_from_now_on() -> None:
+    # No workers are left to end. The parent terminates a child still shutting down once it has the answer,
+    # and a SystemExit raised inside the interpreter's shutdown (logging's atexit hook, holding a lock)
+    # would print a traceback into the server log.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
