@@ -15,6 +15,7 @@ import threading
 import traceback
 import types
 from collections.abc import Iterator
+from multiprocessing import spawn
 from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -84,31 +85,48 @@ def raise_failure(payload: object, who: str) -> NoReturn:
 
 
 _SPAWN_LOCK = threading.Lock()
+_GUARDED = threading.local()  # set while this thread starts children under spawn_guard
 
 
 @contextlib.contextmanager
 def spawn_guard(scratch_dir: Path) -> Iterator[None]:
-    """What spawned children inherit while they start, restored afterwards.
+    """What children spawned in this block inherit, and what not.
 
-    - a bare ``__main__``: children re-run the parent's main file, and under Streamlit that is the page
-      script (each script run is installed as ``__main__``), so they would run the page;
+    - not the parent's ``__main__``: children would re-run the parent's main file, and under Streamlit
+      that is a page script (each script run installs its page as ``__main__``, in any session's thread,
+      at any moment), so they would run a page. Swapping ``__main__`` here lost that race when sessions
+      started at once; the main module is dropped from the start-up data instead (see below).
     - ``TMPDIR`` = a scratch folder the parent removes: a child terminated mid-import (cancel) can
       otherwise leave third-party temporary files (ctypes runs gcc to find libraries) in /tmp.
     """
     with _SPAWN_LOCK:
-        main = sys.modules.get("__main__")
         tmpdir = os.environ.get("TMPDIR")
-        sys.modules["__main__"] = types.ModuleType("__main__")
         os.environ["TMPDIR"] = str(scratch_dir)
+        _GUARDED.active = True
         try:
             yield
         finally:
-            if main is not None:
-                sys.modules["__main__"] = main
+            _GUARDED.active = False
             if tmpdir is None:
                 os.environ.pop("TMPDIR", None)
             else:
                 os.environ["TMPDIR"] = tmpdir
+
+
+def _preparation_data(name: str) -> dict:
+    """multiprocessing's start-up data for a spawned child, without the parent's main module when it
+    is spawned under ``spawn_guard`` (our entry points import what they need themselves)."""
+    data = _STDLIB_PREPARATION_DATA(name)
+    if getattr(_GUARDED, "active", False):
+        data.pop("init_main_from_name", None)
+        data.pop("init_main_from_path", None)
+    return data
+
+
+# Looked up in the spawning thread on every start; other children (not ours) are left as they were.
+_STDLIB_PREPARATION_DATA = getattr(spawn.get_preparation_data, "poselab_wrapped", spawn.get_preparation_data)
+_preparation_data.poselab_wrapped = _STDLIB_PREPARATION_DATA  # type: ignore[attr-defined]
+spawn.get_preparation_data = _preparation_data
 
 
 def stand_in_for_unused_imports() -> None:

@@ -8,6 +8,8 @@ import signal
 import sys
 import threading
 import time
+import types
+from multiprocessing import resource_tracker
 from pathlib import Path
 
 import numpy as np
@@ -107,3 +109,26 @@ def test_an_analysis_process_ended_after_its_answer_prints_no_traceback(
         analyze_isolated(text, LITE)
     assert "Traceback" not in capfd.readouterr().err
     assert _analysis_children() == []
+
+
+def test_an_analysis_process_never_runs_the_page_that_started_it(model_dir: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # Streamlit installs every script run as __main__, from any session's thread at any moment; here one
+    # does so just as the analysis process is being started (three users uploading at once did it).
+    marker = tmp_path / "page-ran"
+    page = tmp_path / "page.py"
+    page.write_text(f"from pathlib import Path\nPath({str(marker)!r}).write_text('ran')\n")
+    script = types.ModuleType("__main__")
+    script.__file__ = str(page)
+    getfd = resource_tracker.getfd
+
+    def getfd_as_another_session_starts_its_page() -> int:
+        monkeypatch.setitem(sys.modules, "__main__", script)
+        return getfd()
+
+    monkeypatch.setattr(resource_tracker, "getfd", getfd_as_another_session_starts_its_page)
+    text = tmp_path / "notes.mp4"
+    text.write_text("not a video at all\n" * 100)
+    with pytest.raises(InputError):
+        analyze_isolated(text, LITE)
+    assert not marker.exists()
