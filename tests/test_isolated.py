@@ -34,6 +34,14 @@ def dance_clip(test_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return write_clip(tmp_path_factory.mktemp("isolated") / "dance.mp4", [next(frames).image_rgb for _ in range(20)])
 
 
+@pytest.fixture
+def text(tmp_path: Path) -> Path:
+    """A text file named like a video: the quickest analysis that fails, with a clear message."""
+    path = tmp_path / "notes.mp4"
+    path.write_text("not a video at all\n" * 100)
+    return path
+
+
 def _analysis_children() -> list[int]:
     """This process's spawned children (not multiprocessing's resource tracker)."""
     pids = []
@@ -66,9 +74,7 @@ def test_results_match_a_run_in_this_process_and_the_child_runs_nicer(model_dir:
     assert _analysis_children() == []
 
 
-def test_bad_input_gives_the_same_clear_message(model_dir: Path, tmp_path: Path) -> None:
-    text = tmp_path / "notes.mp4"
-    text.write_text("not a video at all\n" * 100)
+def test_bad_input_gives_the_same_clear_message(model_dir: Path, text: Path) -> None:
     with pytest.raises(InputError) as here:
         analyze_clip(text, LITE)
     with pytest.raises(InputError) as isolated:
@@ -100,18 +106,16 @@ def _slow_to_shut_down_entry(request: tuple, niceness_steps: int, messages: obje
 
 
 def test_an_analysis_process_ended_after_its_answer_prints_no_traceback(
-        model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture) -> None:
+        model_dir: Path, text: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture) -> None:
     # The dashboard's server log is the children's stderr: a traceback there reads as a crash (it failed CI).
     monkeypatch.setattr(isolated, "isolated_entry", _slow_to_shut_down_entry)
-    text = tmp_path / "notes.mp4"
-    text.write_text("not a video at all\n" * 100)
     with pytest.raises(InputError):
         analyze_isolated(text, LITE)
     assert "Traceback" not in capfd.readouterr().err
     assert _analysis_children() == []
 
 
-def test_an_analysis_process_never_runs_the_page_that_started_it(model_dir: Path, tmp_path: Path,
+def test_an_analysis_process_never_runs_the_page_that_started_it(model_dir: Path, text: Path, tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     # Streamlit installs every script run as __main__, from any session's thread at any moment; here one
     # does so just as the analysis process is being started (three users uploading at once did it).
@@ -127,8 +131,6 @@ def test_an_analysis_process_never_runs_the_page_that_started_it(model_dir: Path
         return getfd()
 
     monkeypatch.setattr(resource_tracker, "getfd", getfd_as_another_session_starts_its_page)
-    text = tmp_path / "notes.mp4"
-    text.write_text("not a video at all\n" * 100)
     with pytest.raises(InputError):
         analyze_isolated(text, LITE)
     assert not marker.exists()
