@@ -1,7 +1,10 @@
-"""PoseLab dashboard entry point: navigation over the page scripts, nothing else."""
+"""PoseLab dashboard entry point: navigation over the page scripts, and the process's allocator policy."""
 
 import streamlit as st
 
+from poselab.allocator import apply_allocator_policy
+
+apply_allocator_policy()  # once per server process (idempotent on reruns): see poselab.allocator
 st.set_page_config(page_title="PoseLab", page_icon="🦴", layout="wide")
 
 pages = [

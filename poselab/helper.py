@@ -20,6 +20,7 @@ from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from poselab.allocator import apply_allocator_policy, mmap_threshold_fixed
 from poselab.cpus import pin_this_thread
 from poselab.errors import PoseLabError
 
@@ -31,6 +32,7 @@ def helper_entry(index: int, settings: InferenceSettings, inbox: Queue, messages
                  cpu: int | None = None) -> None:
     """Load what tracking needs (modules and model), say so, then track the segment handed out (if any),
     kept to core ``cpu`` (see ``cpus``)."""
+    apply_allocator_policy()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
     pin_this_thread(cpu)  # before MediaPipe and the decoder start threads: they inherit it
     stand_in_for_unused_imports()
@@ -41,7 +43,7 @@ def helper_entry(index: int, settings: InferenceSettings, inbox: Queue, messages
         detector: PoseDetector | None = PoseDetector(settings, video=True)
     except Exception:  # _child_main opens it again and reports what went wrong
         detector = None
-    messages.put(("ready", index, None))
+    messages.put(("ready", index, mmap_threshold_fixed()))  # the payload: for tests and diagnostics
     job = inbox.get()
     if job is not None:
         _child_main(job, messages, detector)
@@ -52,6 +54,7 @@ def helper_entry(index: int, settings: InferenceSettings, inbox: Queue, messages
 def isolated_entry(request: tuple, niceness_steps: int, messages: Queue) -> None:
     """A whole analysis in this process, ``niceness_steps`` nicer than the parent (threads and workers
     started later inherit it); see ``isolated.run_request``."""
+    apply_allocator_policy()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_terminate)
     with contextlib.suppress(OSError):

@@ -229,12 +229,12 @@ def run_segment(job: SegmentJob, on_owned_frame: Callable[[float], object],
     ``end_s``, when given, is asked before each frame: the parent's end is only known once the
     helpers are ready. ``detector``: a fresh VIDEO-mode detector opened in advance (closed here).
     """
-    from poselab.pipeline import OverlayWriter, new_builder, track_frames
+    from poselab.pipeline import OverlayWriter, frame_pool, new_builder, track_frames
 
     builder = new_builder(job.settings, job.info)
     writer = OverlayWriter(job.video_part, job.info, job.style) if job.video_part else None
     with detector or PoseDetector(job.settings, video=True) as detector:
-        frames = frames_between(job.path, job.warm_s, job.end_s)
+        frames = frames_between(job.path, job.warm_s, job.end_s, frame_pool(job.info))
         if end_s is not None:
             frames = _until(frames, end_s)
         track_frames(_counted(frames, job.start_s, on_owned_frame), detector, builder, writer, None, cancel,

@@ -1,7 +1,9 @@
 """Decode -> detect -> collect (-> draw -> encode): one clip in, one PoseSequence out.
 
 Drawing and H.264 encoding run on a background thread behind a short bounded queue: inference
-never waits for x264 (which releases the GIL), and memory stays flat whatever the clip length.
+never waits for x264 (which releases the GIL). Frames are decoded into a small FramePool and drawn on
+in place, so memory stays flat whatever the clip length (no 6 MB array per 1080p frame, see
+``framepool`` and ``allocator``).
 ``workers > 1`` hands a clip to ``poselab.parallel`` (segments tracked in separate processes).
 """
 
@@ -19,9 +21,11 @@ from types import TracebackType
 
 import numpy as np
 
+from poselab.allocator import apply_allocator_policy, mmap_threshold_fixed
 from poselab.builder import SequenceBuilder
 from poselab.encode import H264Writer
 from poselab.errors import raise_if_cancelled
+from poselab.framepool import FramePool
 from poselab.landmarker import PoseDetector
 from poselab.render.overlay import OverlayStyle, draw_pose
 from poselab.sequence import PoseSequence, VideoInfo
@@ -31,6 +35,8 @@ from poselab.video import Frame, Limits, iter_frames, probe
 # Frames waiting for the encoder: enough to ride out x264's bursts, few enough to stay small
 # (a 1080p RGB frame is 6 MB).
 ENCODE_QUEUE_FRAMES = 4
+# The queue, the frame being drawn and encoded, and the one being decoded and detected.
+POOL_FRAMES = ENCODE_QUEUE_FRAMES + 2
 DEFAULT_STYLE = OverlayStyle()
 DEFAULT_LIMITS = Limits()
 
@@ -71,6 +77,7 @@ def analyze_clip(
 
     ``workers`` > 1 splits a video into that many segments tracked in parallel processes.
     """
+    apply_allocator_policy()  # also for callers that are not one of our entry points (notebooks, benches)
     info = probe(path, limits)
     if workers > 1 and not info.is_image:
         from poselab.parallel import analyze_parallel  # spawns processes: loaded only when asked for
@@ -80,9 +87,15 @@ def analyze_clip(
     builder = new_builder(settings, info)
     writer = OverlayWriter(video_out, info, style) if video_out and not info.is_image else None
     counter = FrameCounter(info.frame_count, started, progress)
+    pool = None if info.is_image else frame_pool(info)
     with PoseDetector(settings, video=not info.is_image) as detector:
-        track_frames(iter_frames(path, limits), detector, builder, writer, counter, cancel)
+        track_frames(iter_frames(path, limits, pool), detector, builder, writer, counter, cancel)
     return finish_sequence(builder, info, settings, time.perf_counter() - started)
+
+
+def frame_pool(info: VideoInfo) -> FramePool:
+    """The buffers one analysis decodes into: POOL_FRAMES frames of the clip's upright size."""
+    return FramePool((info.height, info.width, 3), POOL_FRAMES)
 
 
 def new_builder(settings: InferenceSettings, info: VideoInfo) -> SequenceBuilder:
@@ -101,15 +114,22 @@ def track_frames(
 ) -> None:
     """The serial core: each frame is detected, collected and (from ``draw_from_s`` on) drawn.
 
+    Each frame is released (to its pool, if any) once used: by the writer after encoding it, else here.
     ``writer`` is closed here, also on failure, so a partial video never stays open.
     """
     try:
         for frame in frames:
-            raise_if_cancelled(cancel)
-            poses = detector.detect(frame.image_rgb, frame.time_s)
-            row = builder.append(frame.time_s, poses)
+            try:
+                raise_if_cancelled(cancel)
+                poses = detector.detect(frame.image_rgb, frame.time_s)
+                row = builder.append(frame.time_s, poses)
+            except BaseException:
+                frame.release()
+                raise
             if writer is not None and frame.time_s >= draw_from_s:
-                writer.put(frame.image_rgb, row, poses.mask, frame.time_s)
+                writer.put(frame, row, poses.mask)
+            else:
+                frame.release()
             if on_frame is not None:
                 on_frame()
     except BaseException:
@@ -137,6 +157,7 @@ def with_run_info(sequence: PoseSequence, info: VideoInfo, settings: InferenceSe
         "settings": settings.to_dict(),
         "elapsed_s": round(elapsed_s, 3),
         "processing_fps": round(done / elapsed_s, 2) if elapsed_s > 0 else 0.0,
+        "mmap_threshold_fixed": bool(mmap_threshold_fixed()),  # the allocator policy it ran under
         **meta,
     }
     return sequence
@@ -168,11 +189,15 @@ class OverlayWriter:
         self._thread = threading.Thread(target=self._run, name="poselab-encode", daemon=True)
         self._thread.start()
 
-    def put(self, image_rgb: np.ndarray, row: np.ndarray, mask: np.ndarray | None, time_s: float) -> None:
-        """Queues one frame and its (P, 33, 8) slot rows; blocks while the encoder is behind."""
+    def put(self, frame: Frame, row: np.ndarray, mask: np.ndarray | None) -> None:
+        """Queues one frame and its (P, 33, 8) slot rows; blocks while the encoder is behind.
+
+        The frame is drawn on in place and released once encoded (or dropped after a failure).
+        """
         if self._error is not None:
+            frame.release()
             raise self._error
-        self._queue.put((image_rgb, row, mask, time_s))
+        self._queue.put((frame, row, mask))
 
     def close(self) -> None:
         """Waits for the queued frames, finalises the file; re-raises an encoder failure."""
@@ -194,14 +219,16 @@ class OverlayWriter:
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
-            if self._error is not None:
-                continue  # keep draining so the producer never blocks on a dead consumer
-            image_rgb, row, mask, time_s = item
+            frame, row, mask = item
             try:
-                canvas = draw_pose(image_rgb, row[..., 0:2], row[..., 3], mask, self._style)
-                self._encoder.write(canvas, time_s)
+                if self._error is None:  # else keep draining so the producer never blocks on a dead consumer
+                    canvas = draw_pose(frame.image_rgb, row[..., 0:2], row[..., 3], mask, self._style,
+                                       in_place=frame.pool is not None)
+                    self._encoder.write(canvas, frame.time_s)
             except BaseException as error:  # handed to the producer thread
                 self._error = error
+            finally:
+                frame.release()  # the encoder has copied it: the decoder may reuse the buffer
 
     def __enter__(self) -> OverlayWriter:
         return self

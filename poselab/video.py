@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from poselab.errors import InputError
+from poselab.framepool import FramePool
 from poselab.sequence import VideoInfo
 
 SUPPORTED_TYPES = ("mp4", "mov", "m4v", "webm", "avi", "mkv", "jpg", "jpeg", "png")
@@ -53,11 +54,21 @@ class Limits:
 
 @dataclass(frozen=True)
 class Frame:
-    """One decoded frame: its 0-based index, stream time and upright C-contiguous RGB pixels."""
+    """One decoded frame: its 0-based index, stream time and upright C-contiguous RGB pixels.
+
+    ``pool``: the FramePool ``image_rgb`` belongs to, if any; whoever uses the frame last calls
+    ``release`` (after drawing and encoding it, or right after detection when nothing is drawn).
+    """
 
     index: int
     time_s: float
     image_rgb: np.ndarray
+    pool: FramePool | None = None
+
+    def release(self) -> None:
+        """Gives the pixels back to their pool (no-op for a frame without one)."""
+        if self.pool is not None:
+            self.pool.release(self.image_rgb)
 
 
 def sniff_kind(path: Path) -> str:
@@ -90,8 +101,12 @@ def probe(path: Path, limits: Limits = Limits()) -> VideoInfo:
     return info
 
 
-def iter_frames(path: Path, limits: Limits = Limits()) -> Iterator[Frame]:
-    """Upright RGB frames in display order with stream timestamps (variable frame rate kept)."""
+def iter_frames(path: Path, limits: Limits = Limits(), pool: FramePool | None = None) -> Iterator[Frame]:
+    """Upright RGB frames in display order with stream timestamps (variable frame rate kept).
+
+    With a ``pool`` (of the clip's upright shape) each video frame is decoded into one of its buffers,
+    which the caller gives back with ``Frame.release``.
+    """
     kind = sniff_kind(path)
     if kind == "image":
         yield Frame(0, 0.0, _read_image(path, limits))
@@ -112,7 +127,10 @@ def iter_frames(path: Path, limits: Limits = Limits()) -> Iterator[Frame]:
                 time_s = _frame_time_s(frame, index, rate_fps, origin_s, last_time_s)
                 _check_frame(path.name, frame, first_size, time_s, limits)
                 last_time_s = time_s
-                yield Frame(index, time_s, to_upright_rgb(frame))
+                if pool is None:
+                    yield Frame(index, time_s, to_upright_rgb(frame))
+                else:
+                    yield Frame(index, time_s, to_upright_rgb(frame, _acquire_for(path.name, frame, pool)), pool)
                 index += 1
         except av.FFmpegError as error:
             raise InputError(f"{path.name} is damaged near frame {index}: {_ffmpeg_reason(error)}") from None
@@ -144,13 +162,36 @@ def read_frame_at(path: Path, time_s: float) -> np.ndarray:
         return to_upright_rgb(chosen)
 
 
-def to_upright_rgb(frame: av.VideoFrame) -> np.ndarray:
-    """RGB uint8, rotated by the display matrix, C-contiguous (MediaPipe finds nothing otherwise)."""
-    image_rgb = frame.to_ndarray(format="rgb24")
+def to_upright_rgb(frame: av.VideoFrame, out: np.ndarray | None = None) -> np.ndarray:
+    """RGB uint8, rotated by the display matrix, C-contiguous (MediaPipe finds nothing otherwise).
+
+    ``out``: an upright-shaped C-contiguous buffer to convert into (a FramePool's) instead of a new array.
+    """
     quarter_turns = round((frame.rotation or 0) / 90) % 4
-    if quarter_turns:
-        image_rgb = np.rot90(image_rgb, k=quarter_turns)
-    return np.ascontiguousarray(image_rgb)
+    if out is None:
+        image_rgb = frame.to_ndarray(format="rgb24")
+        if quarter_turns:
+            image_rgb = np.rot90(image_rgb, k=quarter_turns)
+        return np.ascontiguousarray(image_rgb)
+    # The same conversion as to_ndarray (swscale), read through the padded plane without a numpy copy.
+    plane = frame.reformat(format="rgb24").planes[0]
+    rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+    image_rgb = rows[:, : plane.width * 3].reshape(plane.height, plane.width, 3)
+    np.copyto(out, np.rot90(image_rgb, k=quarter_turns) if quarter_turns else image_rgb)
+    return out
+
+
+def upright_shape(frame: av.VideoFrame) -> tuple[int, int, int]:
+    """(height, width, 3) of the frame once turned upright."""
+    if round((frame.rotation or 0) / 90) % 2:
+        return (frame.width, frame.height, 3)
+    return (frame.height, frame.width, 3)
+
+
+def _acquire_for(name: str, frame: av.VideoFrame, pool: FramePool) -> np.ndarray:
+    if upright_shape(frame) != pool.shape:
+        raise InputError(f"{name} changes orientation mid-clip; re-encode it upright")
+    return pool.acquire()
 
 
 def _open(path: Path, kind: str) -> av.container.InputContainer:

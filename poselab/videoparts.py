@@ -16,22 +16,24 @@ import numpy as np
 
 from poselab.encode import H264Writer
 from poselab.errors import PoseLabError
+from poselab.framepool import FramePool
 from poselab.render.overlay import OverlayStyle
 from poselab.sequence import PoseSequence, VideoInfo
-from poselab.video import Frame, sniff_kind, to_upright_rgb
+from poselab.video import Frame, sniff_kind, to_upright_rgb, upright_shape
 
 _OPEN_OPTIONS = {"protocol_whitelist": "file"}  # as poselab.video: no playlist may pull other files in
 
 
-def frames_between(path: Path, from_s: float, to_s: float) -> Iterator[Frame]:
+def frames_between(path: Path, from_s: float, to_s: float, pool: FramePool | None = None) -> Iterator[Frame]:
     """Frames with ``from_s <= time_s < to_s``, times as ``iter_frames`` gives them.
 
-    Seeks to the keyframe before ``from_s``; decodes from the start if the seek overshot.
+    Seeks to the keyframe before ``from_s``; decodes from the start if the seek overshot. With a
+    ``pool``, pixels are converted into its buffers (on first use); give them back with ``Frame.release``.
     """
     seek_s = from_s
     while True:
         late = False
-        with contextlib.closing(_decode_from(path, seek_s)) as decoded:  # closes the file on an early stop
+        with contextlib.closing(_decode_from(path, seek_s, pool)) as decoded:  # closes the file on an early stop
             for frame in decoded:
                 if frame.index == 0 and frame.time_s > from_s + 1e-6 and seek_s > 0:
                     late = True
@@ -45,7 +47,7 @@ def frames_between(path: Path, from_s: float, to_s: float) -> Iterator[Frame]:
         seek_s = 0.0
 
 
-def _decode_from(path: Path, seek_s: float) -> Iterator[Frame]:
+def _decode_from(path: Path, seek_s: float, pool: FramePool | None = None) -> Iterator[Frame]:
     """Frames from the keyframe at or before ``seek_s``; ``index`` counts from there.
 
     ``image_rgb`` converts lazily: warm-up skipping costs a decode but not an RGB conversion.
@@ -60,34 +62,44 @@ def _decode_from(path: Path, seek_s: float) -> Iterator[Frame]:
         for index, frame in enumerate(container.decode(stream)):
             if frame.time is None:
                 raise PoseLabError(f"{path.name} has frames without timestamps: analyse it with 1 worker")
-            yield _LazyFrame(index, float(frame.time - origin_s), frame)
+            yield _LazyFrame(index, float(frame.time - origin_s), frame, pool)
 
 
 class _LazyFrame(Frame):
     """A Frame whose RGB pixels are made on first access."""
 
-    def __init__(self, index: int, time_s: float, frame: av.VideoFrame) -> None:
+    def __init__(self, index: int, time_s: float, frame: av.VideoFrame, pool: FramePool | None = None) -> None:
         object.__setattr__(self, "index", index)
         object.__setattr__(self, "time_s", time_s)
         object.__setattr__(self, "_frame", frame)
+        object.__setattr__(self, "pool", pool)
 
     @functools.cached_property
     def image_rgb(self) -> np.ndarray:  # type: ignore[override]
-        return to_upright_rgb(self._frame)
+        if self.pool is None:
+            return to_upright_rgb(self._frame)
+        if upright_shape(self._frame) != self.pool.shape:
+            raise PoseLabError("the clip changes orientation mid-clip: re-encode it upright")
+        return to_upright_rgb(self._frame, self.pool.acquire())
+
+    def release(self) -> None:
+        if self.pool is not None and "image_rgb" in self.__dict__:  # never converted: nothing to give back
+            self.pool.release(self.__dict__["image_rgb"])
 
 
 def render_segment(path: Path, info: VideoInfo, style: OverlayStyle, sequence: PoseSequence,
                    start_s: float, end_s: float, out: Path) -> None:
     """Draws the frames in [start_s, end_s) of ``path`` with the (stitched) landmarks of ``sequence``."""
-    from poselab.pipeline import OverlayWriter
+    from poselab.pipeline import OverlayWriter, frame_pool
 
     with OverlayWriter(out, info, style) as writer:
-        for frame in frames_between(path, start_s, end_s):
+        for frame in frames_between(path, start_s, end_s, frame_pool(info)):
             index = int(np.searchsorted(sequence.time_s, frame.time_s))
             if index >= sequence.num_frames or sequence.time_s[index] != frame.time_s:
-                continue  # not in the sequence (cannot happen when both come from the same clip)
+                continue  # not in the sequence (cannot happen when both come from the same clip); never converted
             mask = sequence.segmentation[index] if sequence.segmentation is not None else None
-            writer.put(frame.image_rgb, _overlay_row(sequence, index), mask, frame.time_s)
+            frame.image_rgb  # noqa: B018 - converted into the pool before the writer's thread sees it
+            writer.put(frame, _overlay_row(sequence, index), mask)
 
 
 def _overlay_row(sequence: PoseSequence, index: int) -> np.ndarray:

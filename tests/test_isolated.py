@@ -68,6 +68,7 @@ def test_results_match_a_run_in_this_process_and_the_child_runs_nicer(model_dir:
     np.testing.assert_array_equal(isolated.world_xyz_m, here.world_xyz_m)
     assert np.isfinite(isolated.image_xy_px).all()  # the dancer in every frame, so not two empty results
     assert (tmp_path / "annotated.mp4").stat().st_size > 1000
+    assert isolated.meta["mmap_threshold_fixed"] is True  # the child ran under the allocator policy (issue 13)
     assert progress[-1].frames_done == progress[-1].frames_total == 20
     if sys.platform.startswith("linux"):
         assert set(niceness) == {min(os.getpriority(os.PRIO_PROCESS, 0) + BATCH_NICENESS_STEPS, 19)}

@@ -301,7 +301,8 @@ def test_a_helper_left_without_a_segment_says_ready_and_exits(model_dir: Path, t
     with spawn_guard(tmp_path):
         child.start()
     try:
-        assert messages.get(timeout=120) == ("ready", 1, None)  # modules and model loaded, with stand-ins
+        # modules and model loaded, with stand-ins; the payload: the allocator policy is in force (issue 13)
+        assert messages.get(timeout=120) == ("ready", 1, True)
         threads = list(Path(f"/proc/{child.pid}/task").iterdir())
         assert len(threads) > 1  # MediaPipe's graph threads are running by now ...
         for thread in threads:  # ... and kept to the helper's core, like the thread that started them

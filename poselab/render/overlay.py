@@ -27,15 +27,17 @@ def draw_pose(
     visibility: np.ndarray,
     mask: np.ndarray | None = None,
     style: OverlayStyle = OverlayStyle(),
+    in_place: bool = False,
 ) -> np.ndarray:
-    """A copy of ``image_rgb`` with every person slot drawn.
+    """A copy of ``image_rgb`` with every person slot drawn; ``in_place``: ``image_rgb`` itself, drawn on
+    (it must be C-contiguous and writable: the pipeline's pooled frames, no 6 MB copy per frame).
 
     xy_px: (P, 33, 2) pixels; visibility: (P, 33); NaN slots are skipped.
     mask: (h, w) uint8 0..255 or float 0..1 at any size, stretched over the frame.
     """
-    canvas = np.ascontiguousarray(image_rgb).copy()
+    canvas = image_rgb if in_place else np.ascontiguousarray(image_rgb).copy()
     if mask is not None and style.show_mask:
-        canvas = _tint(canvas, mask, style.mask_alpha)
+        np.copyto(canvas, _tint(canvas, mask, style.mask_alpha))
     scale = max(1, round(min(canvas.shape[:2]) / 300))
     several = xy_px.shape[0] > 1
     for slot in range(xy_px.shape[0]):
