@@ -104,8 +104,7 @@ def probe(path: Path, limits: Limits = Limits()) -> VideoInfo:
 def iter_frames(path: Path, limits: Limits = Limits(), pool: FramePool | None = None) -> Iterator[Frame]:
     """Upright RGB frames in display order with stream timestamps (variable frame rate kept).
 
-    With a ``pool`` (of the clip's upright shape) each video frame is decoded into one of its buffers,
-    which the caller gives back with ``Frame.release``.
+    With a ``pool`` (of the clip's upright shape) frames are decoded into its buffers: ``Frame.release`` them.
     """
     kind = sniff_kind(path)
     if kind == "image":
@@ -127,10 +126,7 @@ def iter_frames(path: Path, limits: Limits = Limits(), pool: FramePool | None = 
                 time_s = _frame_time_s(frame, index, rate_fps, origin_s, last_time_s)
                 _check_frame(path.name, frame, first_size, time_s, limits)
                 last_time_s = time_s
-                if pool is None:
-                    yield Frame(index, time_s, to_upright_rgb(frame))
-                else:
-                    yield Frame(index, time_s, to_upright_rgb(frame, _acquire_for(path.name, frame, pool)), pool)
+                yield Frame(index, time_s, to_upright_rgb(frame, pool and _acquire_for(path.name, frame, pool)), pool)
                 index += 1
         except av.FFmpegError as error:
             raise InputError(f"{path.name} is damaged near frame {index}: {_ffmpeg_reason(error)}") from None
@@ -174,6 +170,8 @@ def to_upright_rgb(frame: av.VideoFrame, out: np.ndarray | None = None) -> np.nd
             image_rgb = np.rot90(image_rgb, k=quarter_turns)
         return np.ascontiguousarray(image_rgb)
     # The same conversion as to_ndarray (swscale), read through the padded plane without a numpy copy.
+    # PyAV cannot scale into a given frame, so its output is still allocated per frame; it is freed here,
+    # on the thread that allocated it, and the allocator policy (allocator.py) gives it straight back.
     plane = frame.reformat(format="rgb24").planes[0]
     rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
     image_rgb = rows[:, : plane.width * 3].reshape(plane.height, plane.width, 3)
@@ -183,9 +181,8 @@ def to_upright_rgb(frame: av.VideoFrame, out: np.ndarray | None = None) -> np.nd
 
 def upright_shape(frame: av.VideoFrame) -> tuple[int, int, int]:
     """(height, width, 3) of the frame once turned upright."""
-    if round((frame.rotation or 0) / 90) % 2:
-        return (frame.width, frame.height, 3)
-    return (frame.height, frame.width, 3)
+    turned = round((frame.rotation or 0) / 90) % 2
+    return (frame.width, frame.height, 3) if turned else (frame.height, frame.width, 3)
 
 
 def _acquire_for(name: str, frame: av.VideoFrame, pool: FramePool) -> np.ndarray:
