@@ -64,11 +64,12 @@ class H264Writer:
         # OpenCV's RGB -> I420 is ~6x cheaper than PyAV's rgb24 path through swscale (same BT.601 colours):
         # at 1080p that is most of the annotated video's cost beside inference.
         cv2.cvtColor(np.ascontiguousarray(image_rgb), cv2.COLOR_RGB2YUV_I420, dst=self._yuv)
-        luma_rows, chroma_rows = self._height, self._height // 4
-        self._planes[0][:] = self._yuv[:luma_rows]
-        # I420 stores each chroma plane as half-height rows of full width: two chroma rows per row.
-        for index, start in ((1, luma_rows), (2, luma_rows + chroma_rows)):
-            self._planes[index][:] = self._yuv[start:start + chroma_rows].reshape(self._height // 2, self._width // 2)
+        # I420: the luma plane, then each chroma plane as (height / 2) x (width / 2) bytes back to back.
+        flat = self._yuv.reshape(-1)
+        luma, chroma = self._height * self._width, self._height * self._width // 4
+        self._planes[0][:] = flat[:luma].reshape(self._height, self._width)
+        for index, start in ((1, luma), (2, luma + chroma)):
+            self._planes[index][:] = flat[start:start + chroma].reshape(self._height // 2, self._width // 2)
         frame = self._frame
         pts = max(round(time_s * 1000), self._last_pts + 1)
         frame.pts = pts

@@ -105,8 +105,13 @@ def test_segments_decoded_into_the_pool_come_out_correct_and_in_order(levels_cli
 
 
 def test_the_encoder_reuses_its_buffers_without_mixing_up_frames(tmp_path: Path) -> None:
-    # odd sides: the padded buffer is reused too
-    with H264Writer(tmp_path / "odd.mp4", 63, 47, 20.0) as writer:
+    # odd sides: the padded buffer is reused too; 46 rows: chroma planes that do not fill whole I420 rows
+    with H264Writer(tmp_path / "odd.mp4", 63, 45, 20.0) as writer:
         for index, level in enumerate(LEVELS):
-            writer.write(np.full((47, 63, 3), level, np.uint8), index / 20)
-    np.testing.assert_allclose(_levels(tmp_path / "odd.mp4", 47, 63), LEVELS, atol=2.5)  # not the padding
+            image_rgb = np.full((45, 63, 3), level, np.uint8)
+            image_rgb[:, :8] = (255, 0, 0)  # a red band: chroma planes in their right places
+            writer.write(image_rgb, index / 20)
+    frames = [frame.image_rgb for frame in iter_frames(tmp_path / "odd.mp4")]
+    np.testing.assert_allclose([frame[:45, 12:63].mean() for frame in frames], LEVELS, atol=2.5)  # not the padding
+    for frame in frames:
+        np.testing.assert_allclose(frame[4:40, 1:6].reshape(-1, 3).mean(axis=0), (255, 0, 0), atol=12)
