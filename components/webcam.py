@@ -123,8 +123,8 @@ def webcam_panel(settings: InferenceSettings, display: DisplaySettings, key: str
     _recording_results(holder, display, key)
 
 
-def _snapshot(holder: LiveHolder) -> LiveSnapshot:
-    return holder.processor.snapshot() if holder.processor is not None else LiveSnapshot(LiveStats())
+def _snapshot(holder: LiveHolder, history: bool = True) -> LiveSnapshot:
+    return holder.processor.snapshot(history) if holder.processor is not None else LiveSnapshot(LiveStats())
 
 
 def _model_ready(settings: InferenceSettings) -> bool:
@@ -141,7 +141,7 @@ def _model_ready(settings: InferenceSettings) -> bool:
 @st.fragment(run_every=PANEL_EVERY_S)
 def live_metrics(holder: LiveHolder) -> None:
     """FPS, latency and poses detected (frames with a pose since the stream started)."""
-    stats = _snapshot(holder).stats
+    stats = _snapshot(holder, history=False).stats
     cells = st.columns(4)
     cells[0].metric("FPS", f"{stats.fps:.1f}", help="Frames processed per second over the last 2 s")
     cells[1].metric("Latency (ms)", f"{stats.latency_ms:.0f}",
@@ -149,10 +149,19 @@ def live_metrics(holder: LiveHolder) -> None:
     cells[2].metric("Poses detected", stats.frames_with_pose, help="Frames with a pose since the stream started")
     dropped = stats.frames_dropped / stats.frames_received if stats.frames_received else 0.0
     cells[3].metric("Dropped", f"{100 * dropped:.0f} %", help="Stale frames skipped to stay real-time")
+    if stats.frames_received:
+        st.caption(received_caption(stats))
     if stats.recording:
         st.caption(f"⏺ Recording: {stats.recorded_frames} frames")
     if stats.error:
         st.error(stats.error)
+
+
+def received_caption(stats: LiveStats) -> str:
+    """The video as the server receives it (browsers lower it when they struggle) and the frame counters."""
+    width, height = stats.frame_size
+    return (f"Video received: {width}×{height} · {stats.frames_received:,} frames received, "
+            f"{stats.frames_dropped:,} dropped")
 
 
 @st.fragment(run_every=PANEL_EVERY_S)
@@ -190,7 +199,7 @@ def skeleton_snapshot(holder: LiveHolder, key: str) -> None:
 
 
 def _record_controls(holder: LiveHolder, processor: LiveProcessor | None, playing: bool, key: str) -> None:
-    recording = processor is not None and processor.snapshot().stats.recording
+    recording = processor is not None and processor.snapshot(history=False).stats.recording
     if processor is not None and processor.finished:  # the stream stopped while recording
         holder.analysis = processor.finished.pop()
     if recording:
