@@ -113,6 +113,7 @@ class CpuMeter:
     def __init__(self, server_pid: int) -> None:
         self.server_pid = server_pid
         self.last: dict[int, int] = {}
+        self.last_s = time.monotonic()
 
     def _descendants(self) -> dict[int, int]:
         pids = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
@@ -123,15 +124,16 @@ class CpuMeter:
             mine.update({pid: stats[pid][1] for pid in frontier})
         return mine
 
-    def read(self) -> dict[str, float]:
-        now = self._descendants()
+    def read(self) -> tuple[dict[str, float], float]:
+        """CPU seconds per kind since the last read, and the wall seconds that passed."""
+        now, now_s = self._descendants(), time.monotonic()
         used: dict[str, float] = {"server": 0.0, "browser": 0.0, "gpu": 0.0, "renderer": 0.0, "other": 0.0}
         for pid, ticks in now.items():
             kind = _kind(pid, self.server_pid)
             if kind is not None:
                 used[kind] += (ticks - self.last.get(pid, 0)) / TICKS_S
-        self.last = now
-        return used
+        self.last, wall_s, self.last_s = now, now_s - self.last_s, now_s
+        return used, wall_s
 
 
 # --- the server ---------------------------------------------------------------------------------------
@@ -187,7 +189,7 @@ def _counters(page) -> tuple[int, int, str] | None:
     caption = page.get_by_text(re.compile(r"frames received")).first
     if caption.count() == 0:
         return None
-    text = caption.inner_text(timeout=5000).replace(",", "")
+    text = re.sub(r"(?<=\d),(?=\d)", "", caption.inner_text(timeout=5000))  # thousands separators
     found = re.search(r"(\d+) frames received, (\d+) dropped", text)
     size = re.search(r"(\d+)\s*[x×]\s*(\d+)", text)
     return (int(found.group(1)), int(found.group(2)), f"{size.group(1)}x{size.group(2)}" if size else "?") \
@@ -224,25 +226,26 @@ def open_live(page, url: str, model: str) -> None:
 def measure(page, meter: CpuMeter, window_s: float, windows: int) -> list[dict]:
     rows = []
     meter.read()
-    before = _counters(page)
+    before, started_s = _counters(page), time.monotonic()
     for number in range(1, windows + 1):
         fps, latency, end = [], [], time.monotonic() + window_s
         while time.monotonic() < end:
             fps.append(_metric(page, "FPS"))
             latency.append(_metric(page, "Latency"))
             time.sleep(max(0.0, min(1.0, end - time.monotonic())))
-        cpu = meter.read()
         after = _counters(page)
+        shown = _shown_size(page)
+        cpu, wall_s = meter.read()
         if before and after and after[0] > before[0]:
             dropped = 100 * (after[1] - before[1]) / (after[0] - before[0])
         else:  # the page shows no counters (older pages): its cumulative figure
             dropped = _metric(page, "Dropped")
-        rows.append({"window": number, "end_s": round(number * window_s), "fps": float(np.mean(fps)),
+        rows.append({"window": number, "end_s": round(time.monotonic() - started_s), "fps": float(np.mean(fps)),
                      "latency_ms": float(np.mean(latency)), "dropped_pct": dropped,
-                     "received": after[2] if after else "?", "shown": _shown_size(page),
+                     "received": after[2] if after else "?", "shown": shown, "wall_s": round(wall_s, 2),
                      "cpu_s": {k: round(v, 2) for k, v in cpu.items()}})
         before = after
-        print(_row(rows[-1], window_s), flush=True)
+        print(_row(rows[-1]), flush=True)
     return rows
 
 
@@ -250,8 +253,8 @@ HEADER = f"{'t (s)':>6} {'fps':>6} {'lat ms':>7} {'drop %':>7} {'recv':>8} {'sho
          f"{'server':>7} {'gpu':>6} {'render':>7} {'browser':>8} {'other':>6}  (CPU: share of one core)"
 
 
-def _row(row: dict, window_s: float) -> str:
-    cpu = {k: v / window_s for k, v in row["cpu_s"].items()}
+def _row(row: dict) -> str:
+    cpu = {k: v / row["wall_s"] for k, v in row["cpu_s"].items()}
     return (f"{row['end_s']:>6} {row['fps']:>6.1f} {row['latency_ms']:>7.0f} {row['dropped_pct']:>7.1f} "
             f"{row['received']:>8} {row['shown']:>8} {cpu['server']:>7.2f} {cpu['gpu']:>6.2f} "
             f"{cpu['renderer']:>7.2f} {cpu['browser']:>8.2f} {cpu['other']:>6.2f}")
@@ -261,7 +264,7 @@ def summary(rows: list[dict], window_s: float) -> dict:
     per_minute = max(1, round(60 / window_s))
     first, last = rows[:per_minute], rows[-per_minute:]
     total = {k: sum(r["cpu_s"][k] for r in rows) for k in rows[0]["cpu_s"]}
-    span_s = window_s * len(rows)
+    span_s = sum(r["wall_s"] for r in rows)
     return {"fps": float(np.mean([r["fps"] for r in rows])),
             "latency_ms": float(np.mean([r["latency_ms"] for r in rows])),
             "dropped_pct": float(np.mean([r["dropped_pct"] for r in rows])),
@@ -300,6 +303,7 @@ def main() -> None:
             page.set_default_timeout(60_000)
             open_live(page, url, args.model)
             time.sleep(args.warmup_s)
+            page.screenshot(path=str(RESULTS / f"{name}-start.png"), full_page=True)
             if args.py_spy:
                 spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid",
                                         str(server.pid), "--duration", str(int(args.py_spy)), "--threads",
@@ -308,7 +312,7 @@ def main() -> None:
                                        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
             print(f"model {args.model}, load before start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n{HEADER}")
             rows = measure(page, CpuMeter(server.pid), args.window_s, max(1, round(args.duration_s / args.window_s)))
-            page.screenshot(path=str(RESULTS / f"{name}.png"))
+            page.screenshot(path=str(RESULTS / f"{name}-end.png"), full_page=True)
             browser.close()
     finally:
         if spy is not None:
