@@ -8,9 +8,12 @@ sidebar's settings, and fragments on a timer read its locked snapshot.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass, field
 
+import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
@@ -23,8 +26,9 @@ from poselab.live import HISTORY_S, LiveProcessor, LiveSnapshot, LiveStats
 from poselab.live_recording import new_recording_folder
 from poselab.models import ensure_model
 from poselab.render.overlay import OverlayStyle
-from poselab.render.plot3d import skeleton_figure
+from poselab.render.plot3d import skeleton_figure, to_plot_xyz
 from poselab.render.timeseries import COORDINATES, landmark_timeseries
+from poselab.sequence import PoseSequence
 from poselab.settings import InferenceSettings
 from poselab.skeleton import LANDMARK_NAMES
 
@@ -193,9 +197,33 @@ def skeleton_snapshot(holder: LiveHolder, key: str) -> None:
     history = _snapshot(holder).history
     if history is None:
         return
-    figure = skeleton_figure(history.world_xyz_m[-1], history.visibility[-1], holder.style.visibility_threshold)
+    figure = live_skeleton_figure(history, holder.style.visibility_threshold)
     figure.update_layout(height=360)
     st.plotly_chart(figure, key=f"{key}.skeleton3d", config={"displaylogo": False})
+
+
+def live_skeleton_figure(history: PoseSequence, threshold: float) -> go.Figure:
+    """The newest skeleton in a box and over a floor that stay put between refreshes.
+
+    Fitted to each new frame, the axis ranges and the floor changed on every refresh, so the browser rebuilt
+    the axes, tick labels and floor of the 3D scene each time (costly in software WebGL, without a GPU), and
+    the skeleton jumped as the axes rescaled. Here they come from the rolling history, rounded, so they rarely
+    change.
+    World coordinates are centred between the hips, so a box centred on 0 holds the person."""
+    figure = skeleton_figure(history.world_xyz_m[-1], history.visibility[-1], threshold)
+    xyz = to_plot_xyz(history.world_xyz_m)
+    finite = xyz[np.isfinite(xyz).all(axis=-1)]
+    if not finite.size:
+        return figure
+    half = max(1.0, math.ceil(float(np.abs(finite[:, :2]).max()) * 1.1 / 0.25) * 0.25)
+    floor = math.floor(float(finite[:, 2].min()) / 0.1) * 0.1
+    half = max(half, math.ceil((float(finite[:, 2].max()) - floor) / 2 / 0.25) * 0.25)
+    ranges = [[-half, half], [-half, half], [floor - 0.05, floor - 0.05 + 2 * half]]
+    figure.update_layout(scene={"xaxis": {"range": ranges[0]}, "yaxis": {"range": ranges[1]},
+                                "zaxis": {"range": ranges[2]}})
+    figure.update_traces({"x": [[-half, half], [-half, half]], "y": [[-half, -half], [half, half]],
+                          "z": [[floor, floor], [floor, floor]]}, selector={"name": "floor"})
+    return figure
 
 
 def _record_controls(holder: LiveHolder, processor: LiveProcessor | None, playing: bool, key: str) -> None:

@@ -96,3 +96,29 @@ def test_streamlit_runs_no_full_collection_after_each_script_run(monkeypatch) ->
         assert st_config.get_option("runner.postScriptGC") is False
     finally:
         st_config.get_config_options(force_reparse=True)
+
+
+def test_live_3d_box_and_floor_stay_put_while_the_newest_pose_moves() -> None:
+    """The browser rebuilds the 3D scene when ranges or floor change: they must not follow every frame."""
+    from components.webcam import live_skeleton_figure
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for index in range(90):  # 3 s of a person swaying by up to 30 cm, hip-centred as world coordinates are
+        row = np.full((1, 33, 8), np.nan, np.float32)
+        row[0, :, 3:5] = 1.0
+        row[0, :, 5:8] = rng.normal(0, 0.3, (33, 3))
+        row[0, :, 6] = np.linspace(-0.7, 0.9, 33)  # y down: feet at +0.9 m, head at -0.7 m
+        rows.append((index / 30, row))
+    scenes, floors = [], []
+    for end in range(60, 91, 10):  # four refreshes of the last two seconds
+        history = live._history_sequence(rows[end - 60:end], (640, 480))
+        figure = live_skeleton_figure(history, 0.5)
+        scene = figure.layout.scene
+        scenes.append((scene.xaxis.range, scene.yaxis.range, scene.zaxis.range))
+        floors.append(tuple(map(tuple, next(t for t in figure.data if t.name == "floor").z)))
+    assert len(set(scenes)) == 1 and len(set(floors)) == 1
+    up_low = scenes[0][2][0]
+    assert -1.0 < up_low < -0.9  # the floor just under the feet (0.9 m below the hips), rounded down
+    pose = next(t for t in figure.data if t.name == "pose")
+    assert np.nanmax(np.abs(np.array(pose.x, dtype=float))) <= scenes[0][0][1]  # the person inside the box
