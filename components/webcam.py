@@ -33,7 +33,10 @@ from poselab.settings import InferenceSettings
 from poselab.skeleton import LANDMARK_NAMES
 
 PANEL_EVERY_S = 0.5  # metrics and the rolling chart
-SKELETON_EVERY_S = 2.0  # the 3D snapshot: heavier to send, a modest rate is enough
+# The 3D snapshot. Each refresh makes the browser redraw the WebGL scene: without a GPU (software WebGL) that
+# measured about 1.2 s of CPU in Chromium's GPU process per refresh, 0.6 of a core at one every 2 s, taken
+# from the video on a 2-core machine (bench/live_browser_bench.py, issue 13). Rotating it is easier too.
+SKELETON_EVERY_S = 5.0
 CAMERA_CONSTRAINTS = {"video": {"width": {"ideal": 640}, "height": {"ideal": 480}}, "audio": False}
 TRANSLATIONS = {
     "start": "START",
