@@ -8,9 +8,12 @@ sidebar's settings, and fragments on a timer read its locked snapshot.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass, field
 
+import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
@@ -23,13 +26,17 @@ from poselab.live import HISTORY_S, LiveProcessor, LiveSnapshot, LiveStats
 from poselab.live_recording import new_recording_folder
 from poselab.models import ensure_model
 from poselab.render.overlay import OverlayStyle
-from poselab.render.plot3d import skeleton_figure
+from poselab.render.plot3d import skeleton_figure, to_plot_xyz
 from poselab.render.timeseries import COORDINATES, landmark_timeseries
+from poselab.sequence import PoseSequence
 from poselab.settings import InferenceSettings
 from poselab.skeleton import LANDMARK_NAMES
 
 PANEL_EVERY_S = 0.5  # metrics and the rolling chart
-SKELETON_EVERY_S = 2.0  # the 3D snapshot: heavier to send, a modest rate is enough
+# The 3D snapshot. Each refresh makes the browser redraw the WebGL scene: without a GPU (software WebGL) that
+# measured about 1.2 s of CPU in Chromium's GPU process per refresh, 0.6 of a core at one every 2 s, taken
+# from the video on a 2-core machine (bench/live_browser_bench.py, issue 13). Rotating it is easier too.
+SKELETON_EVERY_S = 5.0
 CAMERA_CONSTRAINTS = {"video": {"width": {"ideal": 640}, "height": {"ideal": 480}}, "audio": False}
 TRANSLATIONS = {
     "start": "START",
@@ -123,8 +130,8 @@ def webcam_panel(settings: InferenceSettings, display: DisplaySettings, key: str
     _recording_results(holder, display, key)
 
 
-def _snapshot(holder: LiveHolder) -> LiveSnapshot:
-    return holder.processor.snapshot() if holder.processor is not None else LiveSnapshot(LiveStats())
+def _snapshot(holder: LiveHolder, history: bool = True) -> LiveSnapshot:
+    return holder.processor.snapshot(history) if holder.processor is not None else LiveSnapshot(LiveStats())
 
 
 def _model_ready(settings: InferenceSettings) -> bool:
@@ -141,7 +148,7 @@ def _model_ready(settings: InferenceSettings) -> bool:
 @st.fragment(run_every=PANEL_EVERY_S)
 def live_metrics(holder: LiveHolder) -> None:
     """FPS, latency and poses detected (frames with a pose since the stream started)."""
-    stats = _snapshot(holder).stats
+    stats = _snapshot(holder, history=False).stats
     cells = st.columns(4)
     cells[0].metric("FPS", f"{stats.fps:.1f}", help="Frames processed per second over the last 2 s")
     cells[1].metric("Latency (ms)", f"{stats.latency_ms:.0f}",
@@ -149,10 +156,19 @@ def live_metrics(holder: LiveHolder) -> None:
     cells[2].metric("Poses detected", stats.frames_with_pose, help="Frames with a pose since the stream started")
     dropped = stats.frames_dropped / stats.frames_received if stats.frames_received else 0.0
     cells[3].metric("Dropped", f"{100 * dropped:.0f} %", help="Stale frames skipped to stay real-time")
+    if stats.frames_received:
+        st.caption(received_caption(stats))
     if stats.recording:
         st.caption(f"⏺ Recording: {stats.recorded_frames} frames")
     if stats.error:
         st.error(stats.error)
+
+
+def received_caption(stats: LiveStats) -> str:
+    """The video as the server receives it (browsers lower it when they struggle) and the frame counters."""
+    width, height = stats.frame_size
+    return (f"Video received: {width}×{height} · {stats.frames_received:,} frames received, "
+            f"{stats.frames_dropped:,} dropped")
 
 
 @st.fragment(run_every=PANEL_EVERY_S)
@@ -184,13 +200,36 @@ def skeleton_snapshot(holder: LiveHolder, key: str) -> None:
     history = _snapshot(holder).history
     if history is None:
         return
-    figure = skeleton_figure(history.world_xyz_m[-1], history.visibility[-1], holder.style.visibility_threshold)
+    figure = live_skeleton_figure(history, holder.style.visibility_threshold)
     figure.update_layout(height=360)
     st.plotly_chart(figure, key=f"{key}.skeleton3d", config={"displaylogo": False})
 
 
+def live_skeleton_figure(history: PoseSequence, threshold: float) -> go.Figure:
+    """The newest skeleton in a box and over a floor that stay put between refreshes.
+
+    Fitted to each new frame, the axis ranges and the floor changed on every refresh and the skeleton jumped as
+    the axes rescaled. Here they come from the rolling history, rounded, so they rarely change. (It does not
+    make a refresh cheaper for the browser: measured, each still costs about 1.2 s of CPU in software WebGL.)
+    World coordinates are centred between the hips, so a box centred on 0 holds the person."""
+    figure = skeleton_figure(history.world_xyz_m[-1], history.visibility[-1], threshold)
+    xyz = to_plot_xyz(history.world_xyz_m)
+    finite = xyz[np.isfinite(xyz).all(axis=-1)]
+    if not finite.size:
+        return figure
+    half = max(1.0, math.ceil(float(np.abs(finite[:, :2]).max()) * 1.1 / 0.25) * 0.25)
+    floor = math.floor(float(finite[:, 2].min()) / 0.1) * 0.1
+    half = max(half, math.ceil((float(finite[:, 2].max()) - floor) / 2 / 0.25) * 0.25)
+    ranges = [[-half, half], [-half, half], [floor - 0.05, floor - 0.05 + 2 * half]]
+    figure.update_layout(scene={"xaxis": {"range": ranges[0]}, "yaxis": {"range": ranges[1]},
+                                "zaxis": {"range": ranges[2]}})
+    figure.update_traces({"x": [[-half, half], [-half, half]], "y": [[-half, -half], [half, half]],
+                          "z": [[floor, floor], [floor, floor]]}, selector={"name": "floor"})
+    return figure
+
+
 def _record_controls(holder: LiveHolder, processor: LiveProcessor | None, playing: bool, key: str) -> None:
-    recording = processor is not None and processor.snapshot().stats.recording
+    recording = processor is not None and processor.snapshot(history=False).stats.recording
     if processor is not None and processor.finished:  # the stream stopped while recording
         holder.analysis = processor.finished.pop()
     if recording:

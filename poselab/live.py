@@ -38,6 +38,8 @@ from poselab.skeleton import NUM_LANDMARKS
 from poselab.tracking import SlotTracker, pose_centres_px
 
 HISTORY_S = 10.0  # the rolling window the live charts show
+# Also a bound in frames, whatever the clocks say: the history is copied on every refresh of the page.
+HISTORY_MAX_FRAMES = int(HISTORY_S * 60)
 RATE_WINDOW_S = 2.0  # processed fps is measured over this window
 LATENCY_WINDOW = 30  # frames averaged for the latency figure
 STALL_S = 4.0  # well below streamlit-webrtc's 10 s limit per call
@@ -60,6 +62,7 @@ class LiveStats:
     recording: bool = False
     recorded_frames: int = 0
     error: str | None = None
+    frame_size: tuple[int, int] = (0, 0)  # (width, height) of the last frame received: what the browser sends
 
 
 @dataclass(frozen=True)
@@ -84,13 +87,12 @@ class LiveProcessor:
         self._stats = LiveStats()
         self._start_s: float | None = None
         self._tracker = SlotTracker(settings.num_poses)
-        self._history: deque[tuple[float, np.ndarray]] = deque()
+        self._history: deque[tuple[float, np.ndarray]] = deque(maxlen=HISTORY_MAX_FRAMES)
         self._done_times: deque[float] = deque()
         self._latencies_ms: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self._arrival_offset_s: float | None = None
         self._loading = False
         self._failed: InferenceSettings | None = None
-        self._size = (0, 0)
         self._recording: Recording | None = None
         # Frames are processed here rather than on streamlit-webrtc's worker, so its calls never wait past
         # STALL_S; one thread, so the detector is never used by two at once.
@@ -105,15 +107,15 @@ class LiveProcessor:
         with self._lock:
             self._wanted, self._style = settings, style
 
-    def snapshot(self) -> LiveSnapshot:
+    def snapshot(self, history: bool = True) -> LiveSnapshot:
+        """Stats, and the rolling history unless ``history`` is False (the metrics need none)."""
         now_s = self._clock()
         with self._lock:
             # Rate over the window ending now, so a stalled stream reads as slow, not as its last rate.
             recent = sum(1 for t in self._done_times if t > now_s - RATE_WINDOW_S)
             stats = replace(self._stats, fps=recent / RATE_WINDOW_S if self._stats.frames_processed > 1 else 0.0)
-            items = list(self._history)
-            size = self._size
-        return LiveSnapshot(stats, _history_sequence(items, size) if items else None)
+            items = list(self._history) if history else []
+        return LiveSnapshot(stats, _history_sequence(items, stats.frame_size) if items else None)
 
     def start_recording(self, folder: Path) -> None:
         """Frames processed from now on go to ``folder`` (annotated.mp4 and the landmarks)."""
@@ -158,7 +160,10 @@ class LiveProcessor:
         arrived_s = self._clock()
         image_rgb = frame.to_ndarray(format="rgb24")
         annotated = self.process(image_rgb, arrived_s, frame.time)
-        out = av.VideoFrame.from_ndarray(annotated, format="rgb24")
+        # Handed on as I420, the encoder's own format: streamlit-webrtc sends the last annotated frame again
+        # for every camera frame until the next one is ready, and the encoder would convert an RGB frame
+        # again each time (measured: a tenth of a core at 640x480, 30 fps).
+        out = av.VideoFrame.from_ndarray(annotated, format="rgb24").reformat(format="yuv420p")
         if frame.time_base is not None:
             out.pts, out.time_base = frame.pts, frame.time_base
         return out
@@ -167,6 +172,7 @@ class LiveProcessor:
         """Detects, draws and records one frame; returns the annotated RGB frame."""
         with self._lock:
             wanted, style = self._wanted, self._style
+            self._stats = replace(self._stats, frame_size=(image_rgb.shape[1], image_rgb.shape[0]))
         if self._start_s is None:
             self._start_s = arrived_s
         detector = self._ensure_detector(wanted)
@@ -183,7 +189,6 @@ class LiveProcessor:
         done_s = self._clock()
         self._count(poses.count, self._arrival_s(arrived_s, source_time_s), done_s, inference_ms)
         with self._lock:
-            self._size = (image_rgb.shape[1], image_rgb.shape[0])
             self._history.append((arrived_s - self._start_s, row))
             while self._history and self._history[0][0] < arrived_s - self._start_s - HISTORY_S:
                 self._history.popleft()

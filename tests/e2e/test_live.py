@@ -57,6 +57,15 @@ def _recorded_frames(page) -> int:
     return int(re.search(r"(\d+) frames", caption.first.inner_text()).group(1))
 
 
+def _assert_received_size_shown(page) -> None:
+    """The page names the video size the server receives: the camera's, or smaller when WebRTC lowers it."""
+    caption = page.get_by_text(re.compile(r"Video received: \d+×\d+")).first.inner_text()
+    width, height = (int(v) for v in re.search(r"(\d+)×(\d+)", caption).groups())
+    assert 0 < width <= CAMERA_SIZE[0] and 0 < height <= CAMERA_SIZE[1], caption
+    assert abs(width / height - CAMERA_SIZE[0] / CAMERA_SIZE[1]) < 0.05, caption  # the camera's shape
+    assert re.search(r"\d+ frames received, \d+ dropped", caption), caption
+
+
 def _wait_for(condition, timeout_s: float, what: str) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -83,6 +92,7 @@ def test_live_page_tracks_the_fake_camera_records_and_stops(app_server, camera_b
         _wait_for(lambda: _metric(page, "Poses detected") > 0 and _metric(page, "FPS") > 0, 90,
                   "Poses detected and FPS above zero")
         assert _metric(page, "Latency (ms)") > 0
+        _assert_received_size_shown(page)
         assert page.get_by_test_id("stMetric").filter(has_text="Reps").count() == 1  # the live rep counter
         page.screenshot(path=str(artifacts_dir / "live-running.png"))
         page.get_by_role("button", name="Start recording").click()
