@@ -6,8 +6,9 @@ Cache layout under $POSELAB_HOME (default ~/.poselab)::
     analyses/<sha256[:20]>-<settings key>/    a run's Analysis folder until the library has taken it
     library/                                  every finished analysis (poselab.library): the lasting cache
 
-Only inference settings are in the key: display settings never reach this module, so they never re-run
-the model. Within a session, a rerun (any widget move) finds the Analysis in memory without hashing.
+Only inference settings and the worker count are in the key (``poselab.settings.run_key``): display
+settings never reach this module, so they never re-run the model. Within a session, a rerun (any widget
+move) finds the Analysis in memory without hashing.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from poselab.isolated import analyze_isolated
 from poselab.library import Library, poselab_home
 from poselab.library_fs import link_or_copy
 from poselab.pipeline import Progress, ProgressFn
-from poselab.settings import InferenceSettings
+from poselab.settings import InferenceSettings, run_key
 from poselab.video import Limits
 
 _MEMO_KEY = "runner.memo"
@@ -55,19 +56,21 @@ def analyze_upload(uploaded: UploadLike, settings: InferenceSettings) -> Analysi
 
     Raises PoseLabError (message safe to show) for bad files, missing models or an unwritable home.
     """
+    workers = chosen_workers()
+    key = run_key(settings, workers)
     memo: dict[tuple[str, str], Analysis] = st.session_state.setdefault(_MEMO_KEY, {})
-    memo_key = (uploaded.file_id, settings.key())
+    memo_key = (uploaded.file_id, key)
     if memo_key in memo:
         return memo[memo_key]
     source, digest = _store_upload(uploaded)
-    folder = poselab_home() / "analyses" / f"{digest[:20]}-{settings.key()}"
+    folder = poselab_home() / "analyses" / f"{digest[:20]}-{key}"
     if (folder / RECORD_FILE).is_file():
         analysis = Analysis.load(folder)
-    elif (stored := cached_analysis(digest, settings)) is not None:
+    elif (stored := cached_analysis(digest, settings, workers)) is not None:
         analysis = stored  # the library holds this clip under these settings: no model run
     else:
         try:
-            analysis = _run(source, digest, uploaded.name, settings, folder)
+            analysis = _run(source, digest, uploaded.name, settings, folder, workers)
         except InputError:
             source.unlink(missing_ok=True)  # a refused upload is not kept: strangers can't fill the disk with them
             raise
@@ -112,7 +115,7 @@ def _store_upload(uploaded: UploadLike) -> tuple[Path, str]:
     return path, digest
 
 
-def _run(source: Path, digest: str, name: str, settings: InferenceSettings, folder: Path) -> Analysis:
+def _run(source: Path, digest: str, name: str, settings: InferenceSettings, folder: Path, workers: int) -> Analysis:
     """Runs the model into a private folder, then renames it into place (a stopped run leaves nothing)."""
     partial = folder.with_name(f"{folder.name}.{os.getpid()}-{threading.get_ident()}.part")
     bar = st.progress(0.0, text=f"Starting the {settings.model} model on {name}…")
@@ -122,10 +125,11 @@ def _run(source: Path, digest: str, name: str, settings: InferenceSettings, fold
         link_or_copy(source, clip)
         # A process of its own, at a lower priority: live webcam streams on this server come first.
         sequence = analyze_isolated(clip, settings, video_out=partial / ANNOTATED_FILE,
-                                    progress=_progress_fn(bar, name), workers=chosen_workers(),
+                                    progress=_progress_fn(bar, name), workers=workers,
                                     limits=Limits.from_env())
         sequence.video = dataclasses.replace(sequence.video, source_name=name)
-        analysis = Analysis(folder=partial, sequence=sequence, settings=settings, name=name, content_hash=digest)
+        analysis = Analysis(folder=partial, sequence=sequence, settings=settings, name=name, content_hash=digest,
+                            extra={"workers": workers})  # the library files it under run_key(settings, workers)
         analysis.save()
         analysis.folder = _move_into_place(partial, folder)
         return analysis
