@@ -79,10 +79,11 @@ def test_cancel_stops_the_analysis_and_leaves_nothing(app_server: AppServer, pag
 
 def test_a_setting_changed_mid_run_leaves_no_run_folder(app_server: AppServer, page, long_clip: Path) -> None:
     page.goto(app_server.url)
-    people = page.get_by_label("Number of people")
+    people = page.locator("input[aria-label='Number of people']")
+    people.wait_for()
     people.fill("2")  # settings no earlier test ran (the library would answer those at once)
     people.press("Enter")
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(1000)
     page.locator("input[type=file]").set_input_files(str(long_clip))
     page.get_by_text("frames ·").first.wait_for(timeout=60_000)
     for count in ("3", "4"):  # two changes in a row: the second lands while the first run unwinds
