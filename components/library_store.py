@@ -13,7 +13,7 @@ import streamlit as st
 from poselab.analysis import Analysis
 from poselab.errors import PoseLabError
 from poselab.library import Entry, Library
-from poselab.settings import InferenceSettings
+from poselab.settings import InferenceSettings, run_key
 
 _log = logging.getLogger(__name__)
 
@@ -39,11 +39,11 @@ def save_to_library(analysis: Analysis, kind: str = "upload") -> str | None:
     return entry.id
 
 
-def cached_analysis(content_hash: str, settings: InferenceSettings) -> Analysis | None:
-    """A complete library analysis of these bytes under these settings, or None."""
+def cached_analysis(content_hash: str, settings: InferenceSettings, workers: int = 1) -> Analysis | None:
+    """A complete library analysis of these bytes under these settings and worker count, or None."""
     try:
         library = Library()
-        entry = library.find_cached(content_hash, settings.key())
+        entry = library.find_cached(content_hash, run_key(settings, workers))
         return library.load(entry.id) if entry is not None else None
     except PoseLabError as error:  # a damaged entry only costs a re-run
         _log.warning("library cache lookup failed: %s", error)

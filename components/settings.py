@@ -73,7 +73,7 @@ def chosen_workers(key: str = "analyze") -> int:
 
 
 def _workers_input(key: str) -> None:
-    # Not an inference setting: results match a single worker, so it stays out of the cache key.
+    # Not an inference setting, but part of the run cache key (run_key): a user who picks 2 expects a 2-worker run.
     most = max(1, min(8, os.cpu_count() or 1))
     st.sidebar.number_input("Parallel workers", 1, most, 1, key=f"{key}.workers",
                             help="Processes tracking parts of the clip at once: faster on several cores, "

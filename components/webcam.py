@@ -255,7 +255,9 @@ def _recording_results(holder: LiveHolder, display: DisplaySettings, key: str) -
     if analysis.sequence.num_frames == 0:
         st.warning("The recording holds no frames.")
         return
-    if st.button("Save to library", key=f"{key}.save"):
+    if analysis.extra.get("library_id"):  # saved when the recording stopped: a second entry would be a copy
+        st.caption("Saved in the library (Library page): rename it, add notes or delete it there.")
+    elif st.button("Save to library", key=f"{key}.save", help="The automatic save failed: try again"):
         _save_to_library(analysis)
     try:
         from components.results import show_results
@@ -273,4 +275,5 @@ def _save_to_library(analysis: Analysis) -> None:
     except PoseLabError as error:
         st.error(str(error))
     else:
+        analysis.extra["library_id"] = entry.id
         st.success(f"Saved to the library as “{entry.name}”.")

@@ -7,7 +7,7 @@ import streamlit as st
 from components.results import show_results
 from components.runner import analyze_upload
 from components.settings import settings_sidebar
-from poselab.errors import PoseLabError
+from poselab.errors import Cancelled, PoseLabError
 from poselab.video import SUPPORTED_TYPES
 
 st.title("🎬 Analyze a clip")
@@ -25,6 +25,8 @@ if uploaded is None:
 
 try:
     analysis = analyze_upload(uploaded, inference)
+except Cancelled:  # the runner has said so and offers to run it again
+    st.stop()
 except PoseLabError as error:
     st.error(f"Could not analyse {uploaded.name}: {error}")
     st.stop()

@@ -7,7 +7,9 @@ Outputs are written into a temporary folder beside ``--out`` and moved in only w
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 from poselab.errors import PoseLabError, StorageError
 from poselab.library_cli import add_library_parser, library_draft, run_library
 from poselab.models import VARIANTS
+from poselab.nativelog import native_stderr_to_log
 from poselab.settings import InferenceSettings
 from poselab.video import Limits, probe
 
@@ -72,6 +75,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader left (`library list | head`): not an error of ours. Python's recipe: point stdout at
+        # devnull so the flush at exit does not raise again, and end as a program killed by SIGPIPE would.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 def run_analyze(args: argparse.Namespace) -> int:
@@ -91,7 +100,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     from poselab.output import write_analysis  # imports MediaPipe: only once the input is known good
     from poselab.pipeline import analyze_clip
 
-    with staging_dir(args.out) as staging, library_draft(args, settings) as saved:
+    with native_stderr_to_log(), staging_dir(args.out) as staging, library_draft(args, settings) as saved:
         video_out = None if args.no_video or info.is_image else staging / "annotated.mp4"
         try:
             sequence = analyze_clip(args.input, settings, video_out=video_out, limits=limits, progress=ProgressBar(),

@@ -32,7 +32,7 @@ from poselab.analysis import ANNOTATED_FILE, Analysis
 from poselab.errors import InputError, PoseLabError, StorageError
 from poselab.library_fs import fsync_folder, link_or_copy, pid_alive, storage_reason
 from poselab.sequence import PoseSequence
-from poselab.settings import InferenceSettings
+from poselab.settings import InferenceSettings, run_key
 
 DB_FILE = "library.db"
 LANDMARKS_PARQUET = "landmarks.parquet"
@@ -128,8 +128,11 @@ class Library:
     # ---- writing -------------------------------------------------------------------------------
 
     def begin(self, name: str, settings: InferenceSettings, source: Path | None = None,
-              source_name: str = "", content_hash: str = "", kind: str = "upload") -> Draft:
-        """Registers a pending analysis and its staging folder (with a copy of ``source`` if given)."""
+              source_name: str = "", content_hash: str = "", kind: str = "upload", workers: int = 1) -> Draft:
+        """Registers a pending analysis and its staging folder (with a copy of ``source`` if given).
+
+        ``workers``: the processes it was tracked with, part of the run cache's key (``run_key``).
+        """
         draft = Draft(id=uuid.uuid4().hex[:12], folder=Path(), name=name or "analysis",
                       source_name=source_name or (source.name if source else ""),
                       content_hash=content_hash, settings=settings)
@@ -140,7 +143,7 @@ class Library:
             db.execute(
                 "INSERT INTO analyses (id, name, source_name, content_hash, settings_key, settings_json,"
                 " created_s, kind, status, owner_pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-                (draft.id, draft.name, draft.source_name, content_hash, settings.key(),
+                (draft.id, draft.name, draft.source_name, content_hash, run_key(settings, workers),
                  json.dumps(settings.to_dict()), draft.created_s, kind, os.getpid()))
         with self._aborting(draft), self._storage("start saving an analysis"):
             draft.folder.mkdir()
@@ -178,7 +181,7 @@ class Library:
         """Stores a finished Analysis folder (from the Analyze page or a Live recording) as a new entry."""
         draft = self.begin(analysis.name, analysis.settings, source=analysis.source_path,
                            source_name=analysis.sequence.video.source_name, content_hash=analysis.content_hash,
-                           kind=kind)
+                           kind=kind, workers=int(analysis.extra.get("workers", 1)))
         draft.created_s = analysis.created_s
         if analysis.annotated_path is not None:
             with self._aborting(draft), self._storage("copy the annotated video into the library"):
@@ -228,7 +231,7 @@ class Library:
         return analysis
 
     def find_cached(self, content_hash: str, settings_key: str) -> Entry | None:
-        """The newest complete analysis of these bytes with these inference settings (the run cache)."""
+        """The newest complete analysis of these bytes under this ``run_key`` (the run cache)."""
         with self._storage("read the library"), self._connect() as db:
             row = db.execute(f"SELECT {', '.join(_COLUMNS)} FROM analyses WHERE status = 'complete'"
                              " AND content_hash = ? AND settings_key = ? ORDER BY created_s DESC LIMIT 1",

@@ -185,7 +185,7 @@ class LiveProcessor:
         row = _slot_rows(self._tracker, poses, detector.settings.num_poses)
         mask = poses.mask if detector.settings.segmentation else None
         annotated = draw_pose(image_rgb, row[..., 0:2], row[..., 3], mask, style)
-        self._record(annotated, poses, arrived_s)
+        self._record(image_rgb, annotated, poses, arrived_s)
         done_s = self._clock()
         self._count(poses.count, self._arrival_s(arrived_s, source_time_s), done_s, inference_ms)
         with self._lock:
@@ -266,13 +266,13 @@ class LiveProcessor:
                 latency_ms=float(np.mean(self._latencies_ms)) if self._latencies_ms else 0.0, inference_ms=inference_ms,
             )
 
-    def _record(self, annotated: np.ndarray, poses: FramePoses, arrived_s: float) -> None:
+    def _record(self, image_rgb: np.ndarray, annotated: np.ndarray, poses: FramePoses, arrived_s: float) -> None:
         with self._lock:
             recording = self._recording
             if recording is None:
                 return
             try:
-                recording.append(annotated, poses, arrived_s - recording.start_s)
+                recording.append(annotated, poses, arrived_s - recording.start_s, image_rgb)
             except (OSError, av.error.FFmpegError) as error:
                 self._recording = None
                 self._stats = replace(self._stats, recording=False, error=f"Recording stopped: {error}")

@@ -1,7 +1,8 @@
 """A webcam recording: the annotated frames and landmarks of a live stream, saved as an Analysis.
 
 Used by ``poselab.live.LiveProcessor`` on the media thread; the folder becomes an ordinary
-Analysis (annotated.mp4 and the landmarks) and goes to the library like any upload.
+Analysis (the camera's own frames as source.mp4, annotated.mp4 and the landmarks) and goes to the
+library like any upload, once: ``finish`` saves it and records the entry's id in ``extra["library_id"]``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from poselab.library import poselab_home, save_quietly
 from poselab.sequence import VideoInfo
 from poselab.settings import InferenceSettings
 
+# The name Analysis.source_path finds (source.*), as for an upload.
+SOURCE_FILE = "source.mp4"
+
 
 @dataclass
 class Recording:
@@ -31,6 +35,7 @@ class Recording:
     builder: SequenceBuilder
     start_s: float
     writer: H264Writer | None = None
+    source_writer: H264Writer | None = None  # the camera's frames: what the frame inspector draws on
     size: tuple[int, int] = (0, 0)
     frames: int = 0
 
@@ -38,14 +43,20 @@ class Recording:
     def start(cls, folder: Path, settings: InferenceSettings, start_s: float) -> Recording:
         return cls(folder, settings, SequenceBuilder(settings.num_poses), start_s)
 
-    def append(self, annotated_rgb: np.ndarray, poses: FramePoses, time_s: float) -> None:
-        """Adds one frame; ``time_s`` counts from the recording's start."""
+    def append(self, annotated_rgb: np.ndarray, poses: FramePoses, time_s: float,
+               image_rgb: np.ndarray | None = None) -> None:
+        """Adds one frame (``image_rgb``: the camera's own, kept as the source clip); ``time_s`` counts
+        from the recording's start."""
         if self.writer is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             height, width = annotated_rgb.shape[:2]
             self.size = (width, height)
             self.writer = H264Writer(self.folder / ANNOTATED_FILE, width, height, fps=30.0)
+            if image_rgb is not None:
+                self.source_writer = H264Writer(self.folder / SOURCE_FILE, width, height, fps=30.0)
         self.writer.write(annotated_rgb, time_s)
+        if self.source_writer is not None and image_rgb is not None:
+            self.source_writer.write(image_rgb, time_s)
         self.builder.append(time_s, poses)
         self.frames += 1
 
@@ -57,11 +68,15 @@ class Recording:
             analysis = self._save()
         except OSError as error:
             raise StorageError(f"Could not save the recording in {self.folder}: {error}") from error
-        save_quietly(analysis, kind="live")  # every recording also goes to the library
+        entry_id = save_quietly(analysis, kind="live")  # every recording goes to the library, once
+        if entry_id is not None:
+            analysis.extra["library_id"] = entry_id
         return analysis
 
     def _save(self) -> Analysis:
         self.writer.close()
+        if self.source_writer is not None:
+            self.source_writer.close()
         frames = self.writer.frames_written
         sequence = self.builder.build(VideoInfo(0, 0, 0.0, 0, 0.0))
         duration_s = float(sequence.time_s[-1]) if frames else 0.0

@@ -12,6 +12,10 @@ ready does the parent split what it has not tracked yet into equal amounts of wo
 first: so start-up time and warm-up frames are paid for out of the parent's head start instead of
 leaving one process idle at the end. Each segment's annotated video is a separate H.264 part,
 remuxed into one file without re-encoding.
+
+A segment that started following other people than the segment before it at the seam is tracked
+again here, its warm-up steered to the previous segment's people (``stitch.steered``): results then
+follow the same people as one worker, at the cost of tracking that segment twice.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from poselab.render.overlay import OverlayStyle
 from poselab.segments import SegmentJob, plan_segments, split_remaining
 from poselab.sequence import PoseSequence, VideoInfo, concat_frames
 from poselab.settings import InferenceSettings
-from poselab.stitch import match_slots, permute_slots
+from poselab.stitch import continues_previous, match_slots, permute_slots, steered
 from poselab.video import Frame, Limits
 from poselab.videoparts import concat_videos, frames_between, render_segment
 
@@ -70,10 +74,14 @@ def analyze_parallel(
         first = SegmentJob(0, path, settings, info, -math.inf, -math.inf, math.inf,
                            Path(tmp) / "part00.mp4" if video_out else None, style)
         jobs, parts = _run_jobs(first, workers - 1, counter, cancel)
-        sequence, permuted = stitch(parts, jobs)
+
+        def retrack(job: SegmentJob, previous: PoseSequence) -> PoseSequence:
+            return run_segment(dataclasses.replace(job, video_part=None), lambda _t: None, cancel, steer=previous)
+
+        sequence, redrawn = stitch(parts, jobs, retrack)
         if video_out is not None:
             videos = [job.video_part for job in jobs]
-            for k in permuted:  # colours follow slots: redraw a part whose slots were renumbered
+            for k in redrawn:  # colours follow slots: redraw a part whose slots were renumbered or re-tracked
                 videos[k] = Path(tmp) / f"redraw{k:02d}.mp4"
                 job = jobs[k]
                 render_segment(path, info, style, sequence, job.start_s, job.end_s, videos[k])
@@ -82,21 +90,31 @@ def analyze_parallel(
     return pipeline.with_run_info(sequence, info, settings, elapsed_s, workers=len(jobs))
 
 
-def stitch(parts: list[PoseSequence], jobs: list[SegmentJob]) -> tuple[PoseSequence, list[int]]:
-    """One sequence from the segments' results; also the segments whose slots had to be renumbered."""
+def stitch(parts: list[PoseSequence], jobs: list[SegmentJob],
+           retrack: Callable[[SegmentJob, PoseSequence], PoseSequence] | None = None
+           ) -> tuple[PoseSequence, list[int]]:
+    """One sequence from the segments' results; also the segments whose slots were renumbered or re-tracked.
+
+    ``retrack(job, previous)`` tracks a segment again following ``previous``'s people, for a segment
+    that does not continue them at its seam (seams in order: a re-tracked part is the next one's previous).
+    """
     kept: list[PoseSequence] = []
-    permuted = []
+    changed = []
     previous = parts[0]
     for k, (part, job) in enumerate(zip(parts, jobs, strict=True)):
         if k:
             order = match_slots(previous, part, job.start_s)
+            if retrack is not None and not continues_previous(previous, part, job.start_s, order):
+                part = retrack(job, previous)
+                order = match_slots(previous, part, job.start_s)
+                changed.append(k)
             if order != list(range(part.num_slots)):
                 part = permute_slots(part, order)
-                permuted.append(k)
+                changed.append(k)
         owned = int(np.searchsorted(part.time_s, job.start_s, side="left")) if k else 0
         kept.append(part.slice_frames(owned, part.num_frames))
         previous = part
-    return concat_frames(kept), permuted
+    return concat_frames(kept), sorted(set(changed))
 
 
 class _Handout:
@@ -223,11 +241,12 @@ def _child_main(job: SegmentJob, messages: mp.Queue, detector: PoseDetector | No
 
 def run_segment(job: SegmentJob, on_owned_frame: Callable[[float], object],
                 cancel: threading.Event | None = None, end_s: Callable[[], float] | None = None,
-                detector: PoseDetector | None = None) -> PoseSequence:
+                detector: PoseDetector | None = None, steer: PoseSequence | None = None) -> PoseSequence:
     """Tracks one segment (warm-up included) and writes its part of the annotated video.
 
     ``end_s``, when given, is asked before each frame: the parent's end is only known once the
     helpers are ready. ``detector``: a fresh VIDEO-mode detector opened in advance (closed here).
+    ``steer``: the previous segment, whose people the warm-up is to lock onto.
     """
     from poselab.pipeline import OverlayWriter, frame_pool, new_builder, track_frames
 
@@ -237,6 +256,8 @@ def run_segment(job: SegmentJob, on_owned_frame: Callable[[float], object],
         frames = frames_between(job.path, job.warm_s, job.end_s, frame_pool(job.info))
         if end_s is not None:
             frames = _until(frames, end_s)
+        if steer is not None:
+            frames = steered(frames, steer, job.start_s)
         track_frames(_counted(frames, job.start_s, on_owned_frame), detector, builder, writer, None, cancel,
                      draw_from_s=job.start_s)
     return builder.build(job.info)

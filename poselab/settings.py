@@ -52,3 +52,12 @@ class InferenceSettings:
         """A short stable hash: same settings, same key, across processes and runs."""
         text = json.dumps(self.to_dict(), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def run_key(settings: InferenceSettings, workers: int = 1) -> str:
+    """The run cache's key: the settings, and the worker count when above 1.
+
+    Workers are not an inference setting, but a user who picks 2 expects a 2-worker run (its speed,
+    its seams), not the 1-worker result cached before; 1-worker keys stay the settings' own key.
+    """
+    return settings.key() if workers <= 1 else f"{settings.key()}-w{workers}"

@@ -126,6 +126,19 @@ def test_cache_lookup_by_hash_and_settings(tmp_path: Path) -> None:
     assert lib.find_cached("other", key) is None
 
 
+def test_cache_lookup_tells_worker_counts_apart(tmp_path: Path) -> None:
+    from poselab.settings import run_key
+
+    lib = Library(tmp_path / "home")
+    two = make_analysis(tmp_path / "a")
+    two.extra["workers"] = 2
+    entry = lib.save(two)
+    settings = InferenceSettings(model="lite")
+    assert lib.find_cached("abc123", run_key(settings, 1)) is None
+    assert lib.find_cached("abc123", run_key(settings, 2)).id == entry.id
+    assert run_key(settings, 1) == settings.key()  # entries saved before workers were in the key still count
+
+
 def test_pending_draft_is_invisible_and_recovered_when_writer_died(tmp_path: Path) -> None:
     lib = Library(tmp_path / "home")
     draft = lib.begin("half done", InferenceSettings(), source=None)

@@ -253,6 +253,34 @@ def test_analyze_page_offers_workers_and_passes_them_to_the_pipeline(monkeypatch
     assert "stopped by the test" in at.error[0].value
 
 
+def test_analyze_page_runs_again_for_another_worker_count_and_caches_each(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, model_dir: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    import components.runner as runner
+    from tests.conftest import write_test_clip
+
+    asked: list[int] = []
+    real = runner.analyze_isolated
+
+    def counted(*args: object, workers: int = 1, **kwargs: object) -> PoseSequence:
+        asked.append(workers)
+        return real(*args, workers=workers, **kwargs)
+
+    monkeypatch.setattr(runner, "analyze_isolated", counted)
+    page = Path(__file__).resolve().parents[1] / "pages" / "analyze.py"
+    at = AppTest.from_file(str(page), default_timeout=120).run()
+    at.select_slider(key="analyze.model").set_value("lite").run()
+    clip = write_test_clip(tmp_path / "tiny.mp4")
+    at.file_uploader(key="analyze.upload").set_value(("tiny.mp4", clip.read_bytes(), "video/mp4"))
+    at.run()
+    at.sidebar.number_input(key="analyze.workers").set_value(2).run()
+    at.sidebar.number_input(key="analyze.workers").set_value(1).run()
+    at.sidebar.number_input(key="analyze.workers").set_value(2).run()
+    assert not at.exception and not at.error
+    assert asked == [1, 2]  # 2 workers is a run of its own; back at 1 and 2 each comes from the cache
+
+
 def test_render_segment_redraws_exactly_its_frames_with_the_given_landmarks(tmp_path: Path) -> None:
     from poselab.videoparts import render_segment
 

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
+from poselab.library import Library
 from poselab.video import iter_frames
 from tests.e2e.conftest import assert_clean_log
 
@@ -101,6 +102,9 @@ def test_live_page_tracks_the_fake_camera_records_and_stops(app_server, camera_b
         page.get_by_role("button", name="Stop recording").click()
         page.get_by_text("Recording: Webcam").first.wait_for(timeout=60_000)
         page.get_by_text("Annotated video").first.wait_for()
+        page.get_by_text("Saved in the library").first.wait_for()  # saved once, when recording stopped
+        assert page.get_by_role("button", name="Save to library").count() == 0
+        assert page.get_by_text("source clip is not stored").count() == 0  # the inspector has the camera's frames
         page.screenshot(path=str(artifacts_dir / "live.png"), full_page=True)
         webrtc.get_by_role("button", name="STOP").click()
         webrtc.get_by_role("button", name="START").wait_for()
@@ -113,6 +117,8 @@ def test_live_page_tracks_the_fake_camera_records_and_stops(app_server, camera_b
         context.close()
     recordings = list((app_server.home / "recordings").glob("live-*/annotated.mp4"))
     assert len(recordings) == 1 and recordings[0].stat().st_size > 1000
+    assert (recordings[0].parent / "source.mp4").stat().st_size > 1000
+    assert [e.kind for e in Library(app_server.home).list()] == ["live"]
     assert_clean_log(app_server)
 
 
