@@ -10,9 +10,6 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from components.legend import legend_html
-from components.library_view import differing_settings, entry_label, library_table
-from components.motion_views import reps_table
 from poselab.library import Library
 from poselab.render.colors import SIDE_RGB, css, person_rgb
 from poselab.reps import Rep
@@ -34,6 +31,8 @@ def test_dashboard_code_uses_material_icons_not_emoji() -> None:
 
 
 def test_legend_keys_sides_or_people_and_visibility() -> None:
+    from components.legend import legend_html
+
     one = legend_html([0], several_slots=False)
     assert all(css(SIDE_RGB[side]) in one for side in ("left", "right", "centre"))
     assert "visibility" in one and "person" not in one
@@ -43,6 +42,8 @@ def test_legend_keys_sides_or_people_and_visibility() -> None:
 
 
 def test_reps_table_shows_hundredths_of_seconds_and_tenths_of_degrees() -> None:
+    from components.motion_views import reps_table
+
     table = reps_table([Rep(0.123456, 1.987654, 95.55555, 170.04444)])
     assert table.loc[0, "start_s"] == 0.12 and table.loc[0, "end_s"] == 1.99 and table.loc[0, "duration_s"] == 1.86
     assert table.loc[0, "min_deg"] == 95.6 and table.loc[0, "max_deg"] == 170.0
@@ -56,6 +57,8 @@ def _save(library: Library, folder: Path, name: str, **settings) -> str:
 
 
 def test_library_tells_runs_of_one_clip_apart_by_their_settings(tmp_path: Path) -> None:
+    from components.library_view import differing_settings, entry_label, library_table
+
     library = Library(tmp_path / "home")
     first = _save(library, tmp_path / "a", "squat.mp4")
     second = _save(library, tmp_path / "b", "squat.mp4", num_poses=2)
