@@ -31,6 +31,7 @@ from components.analyze_views import (
 )
 from components.downloads import downloads_view
 from components.legend import show_legend
+from components.page_scripts import camera_key, keep_3d_camera
 from components.settings import DisplaySettings
 from poselab.analysis import Analysis
 from poselab.render.plot3d import animation_figure, skeleton_figure
@@ -161,7 +162,9 @@ def _frame_views(ctx: ResultContext) -> None:
     with skeleton_col:
         world = people_world_xyz_m(sequence)[index]
         figure = skeleton_figure(world, sequence.visibility[index], ctx.display.visibility_threshold)
-        st.plotly_chart(figure, key=f"{ctx.key}.frame3d", config={"displaylogo": False})
+        with st.container(key=camera_key(f"{ctx.key}.frame3d")):
+            st.plotly_chart(figure, key=f"{ctx.key}.frame3d", config={"displaylogo": False})
+        keep_3d_camera()  # a new frame is a new chart for Streamlit: put the user's view back on it
         st.caption("Drag to rotate, scroll to zoom. Metres; the floor is under the lowest foot.")
     show_legend(sequence)
 

@@ -9,6 +9,7 @@ import pytest
 from tests.e2e.conftest import AppServer, assert_clean_log
 
 pytestmark = pytest.mark.e2e
+expect = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright").expect
 
 RESULTS_TIMEOUT_MS = 180_000
 
@@ -128,7 +129,11 @@ def test_portrait_60fps_clip_plays_in_the_browser(app_server: AppServer, page, t
     assert_clean_log(app_server)
 
 
-_SLIDER_VALUE = "label => document.querySelector(`[role=slider][aria-label='${label}']`)?.getAttribute('aria-valuenow')"
+
+
+def _slider(page, label: str):
+    """A slider's widget box (label, thumb value, min and max labels)."""
+    return page.locator("[data-testid='stSlider']").filter(has_text=label).first
 
 
 def _camera_eye(page) -> dict:
@@ -145,8 +150,9 @@ def test_results_keep_the_camera_offer_downloads_and_survive_a_visit_to_the_libr
     page.get_by_text("Saved in the Library as “pose_squats.mp4”").wait_for()
     legend = page.locator(".poselab-legend").first
     assert "left" in legend.inner_text() and "visibility" in legend.inner_text()
-    thumb = page.get_by_role("slider", name="Frame")
-    assert thumb.get_attribute("aria-valuemin") == "1" and thumb.get_attribute("aria-valuemax") == "65"
+    thumb = page.get_by_role("slider", name="Frame")  # react-aria's range input behind the thumb
+    assert (thumb.get_attribute("min"), thumb.get_attribute("max")) == ("1", "65")
+    expect(_slider(page, "Frame").get_by_test_id("stSliderThumbValue")).to_have_text("1")
 
     # Item 7: a turned 3D view stays turned when the frame slider steps.
     page.wait_for_function(f"({_SCENE_CAMERA})() !== null")
@@ -187,7 +193,7 @@ def test_results_keep_the_camera_offer_downloads_and_survive_a_visit_to_the_libr
     vis.focus()
     vis.press("ArrowRight")
     vis.press("ArrowRight")
-    page.wait_for_function(f"({_SLIDER_VALUE})('Visibility threshold') === '0.6'")
+    expect(_slider(page, "Visibility threshold").get_by_test_id("stSliderThumbValue")).to_have_text("0.60")
     page.wait_for_timeout(1000)
     page.get_by_role("link", name="Library").click()
     page.get_by_text("analyses · click a column header").wait_for()
@@ -195,7 +201,7 @@ def test_results_keep_the_camera_offer_downloads_and_survive_a_visit_to_the_libr
     page.get_by_text("uploaded earlier in this session").wait_for()
     page.get_by_text("frame 1 of 65").wait_for(timeout=60_000)
     page.locator("video").wait_for()
-    assert page.evaluate(_SLIDER_VALUE, "Visibility threshold") == "0.6"
+    expect(_slider(page, "Visibility threshold").get_by_test_id("stSliderThumbValue")).to_have_text("0.60")
     _full_screenshot(page, artifacts_dir / "analyze_back_from_library.png")
     assert_clean_log(app_server)
 
@@ -205,7 +211,7 @@ def test_nobody_found_says_what_to_change(app_server: AppServer, page, test_data
     detection = page.get_by_role("slider", name="min_detection_confidence")
     detection.focus()
     detection.press("End")
-    page.wait_for_function(f"({_SLIDER_VALUE})('min_detection_confidence') === '1'")
+    expect(_slider(page, "min_detection_confidence").get_by_test_id("stSliderThumbValue")).to_have_text("1.00")
     page.locator("input[type=file]").set_input_files(str(test_data / "mediapipe" / "pose.jpg"))
     page.get_by_text("Nobody was found in this photo").wait_for(timeout=RESULTS_TIMEOUT_MS)
     assert "Lower the detection threshold" in page.locator("[data-testid='stAlertContentWarning']").inner_text()
