@@ -68,18 +68,20 @@ def _load(library: Library, entry_id: str) -> Analysis:
 
 def _videos(entry_a: Entry, a: Analysis, entry_b: Entry, b: Analysis) -> None:
     # Keyed container: the sync script finds exactly these two videos by the class Streamlit gives it.
+    shown = 0
     with st.container(key="compare-videos"):
         for column, entry, analysis in zip(st.columns(2), (entry_a, entry_b), (a, b), strict=True):
             with column:
                 video = analysis.annotated_path or analysis.source_path
                 if video is not None and not analysis.sequence.video.is_image:
                     st.video(str(video), muted=True)
+                    shown += 1
                 else:
                     st.info("A photo: no video to play.")
                 facts = analysis.summary()
                 st.caption(f"{entry.source_name} · {facts['frames']} frames · {facts['duration_s']:.1f} s · "
                            f"{entry.settings.get('model', '?')} model")
-    if a.annotated_path and b.annotated_path and min(a.sequence.num_frames, b.sequence.num_frames) > 1:
+    if shown == 2:
         st.caption("Play, pause or seek either video: the other follows, shifted by the offset of B below.")
         st.html(SYNC_SCRIPT.replace("__OFFSET__", repr(float(st.session_state.get(_OFFSET, 0.0)))),
                 unsafe_allow_javascript=True)
