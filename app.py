@@ -5,12 +5,12 @@ import streamlit as st
 from poselab.allocator import apply_allocator_policy
 
 apply_allocator_policy()  # once per server process (idempotent on reruns): see poselab.allocator
-st.set_page_config(page_title="PoseLab", page_icon="🦴", layout="wide")
+st.set_page_config(page_title="PoseLab", page_icon=":material/accessibility_new:", layout="wide")
 
 pages = [
-    st.Page("pages/analyze.py", title="Analyze", icon="🎬", default=True),
-    st.Page("pages/live.py", title="Live webcam", icon="📷"),
-    st.Page("pages/library.py", title="Library", icon="📚"),
-    st.Page("pages/compare.py", title="Compare", icon="⚖️"),
+    st.Page("pages/analyze.py", title="Analyze", icon=":material/movie:", default=True),
+    st.Page("pages/live.py", title="Live webcam", icon=":material/videocam:"),
+    st.Page("pages/library.py", title="Library", icon=":material/video_library:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
 ]
 st.navigation(pages).run()

@@ -35,7 +35,7 @@ def save_to_library(analysis: Analysis, kind: str = "upload") -> str | None:
     except PoseLabError as error:
         st.warning(f"The results are shown but were not saved to the library: {error}")
         return None
-    st.toast(f"Saved to the library as “{entry.name}”", icon="📚")
+    st.toast(f"Saved to the library as “{entry.name}”", icon=":material/video_library:")
     return entry.id
 
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from components.library_store import open_library
 from components.settings import DisplaySettings
+from poselab.analysis import Analysis
 from poselab.errors import PoseLabError
-from poselab.exports import export_all
 from poselab.library import Entry, Library
 
 SORTS = {
@@ -24,34 +21,56 @@ SORTS = {
 _OPEN = "library.open"
 _CHOSEN = "library.chosen"
 _CONFIRM = "library.confirm_delete"
-_EXPORTS = "library.exports"
-DOWNLOADS = (  # file in the export folder, button label, MIME type
-    (".zip", "Everything (zip)", "application/zip"),
-    ("landmarks.csv", "Landmarks CSV", "text/csv"),
-    ("landmarks.parquet", "Landmarks Parquet", "application/octet-stream"),
-    ("landmarks.json", "Landmarks JSON", "application/json"),
-    ("angles.csv", "Angles CSV", "text/csv"),
-    (".trc", "OpenSim TRC", "text/plain"),
-    ("annotated.mp4", "Annotated MP4", "video/mp4"),
-)
+_LOADED = "library.loaded"
+
+SETTING_LABELS = {  # analysis.json settings -> the short words the labels use
+    "model": "model", "num_poses": "people", "min_detection_confidence": "detection",
+    "min_presence_confidence": "presence", "min_tracking_confidence": "tracking", "segmentation": "mask",
+}
 
 
-def entry_label(entry: Entry) -> str:
-    return f"{entry.name} · {entry.created.replace('T', ' ')} · {entry.id[:6]}"
+def differing_settings(entries: list[Entry]) -> dict[str, str]:
+    """Per entry id, the settings in which it differs from other analyses of the same clip ("" if none), so
+    three runs of one clip can be told apart: ``people 2 · detection 0.8``."""
+    by_clip: dict[str, list[Entry]] = {}
+    for entry in entries:
+        by_clip.setdefault(entry.content_hash or entry.id, []).append(entry)
+    texts = {}
+    for group in by_clip.values():
+        varying = [k for k in SETTING_LABELS if len({str(e.settings.get(k)) for e in group}) > 1]
+        for entry in group:
+            texts[entry.id] = " · ".join(f"{SETTING_LABELS[k]} {_setting(entry.settings.get(k))}" for k in varying)
+    return texts
+
+
+def _setting(value: object) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def entry_label(entry: Entry, differs: str = "") -> str:
+    parts = [entry.name, differs, entry.created.replace("T", " "), entry.id[:6]]
+    return " · ".join(part for part in parts if part)
 
 
 def library_table(entries: list[Entry]) -> pd.DataFrame:
-    """What the table shows: one row per analysis, units in the headers."""
+    """What the table shows: one row per analysis, units in the headers, the settings that tell runs apart."""
+    differs = differing_settings(entries)
     return pd.DataFrame([{
         "name": e.name, "created": e.created.replace("T", " "), "clip": e.source_name,
+        "differs by": differs.get(e.id, ""),
         "frames": e.summary.get("frames"), "duration (s)": e.summary.get("duration_s"),
-        "model": e.settings.get("model"), "detected (%)": round(100 * (e.summary.get("detection_rate") or 0)),
+        "model": e.settings.get("model"), "people": e.settings.get("num_poses"),
+        "thresholds (det / pres / track)": " / ".join(_setting(e.settings.get(k)) for k in (
+            "min_detection_confidence", "min_presence_confidence", "min_tracking_confidence")),
+        "detected (%)": round(100 * (e.summary.get("detection_rate") or 0)),
         "tags": ", ".join(e.tags), "notes": e.notes, "id": e.id,
     } for e in entries])
 
 
 def library_page() -> None:
-    st.title("📚 Library")
+    st.title(":material/video_library: Library")
     opened = open_library()
     if opened is None:
         return
@@ -73,8 +92,9 @@ def library_page() -> None:
     by_id = {e.id: e for e in entries}
     # Kept by id, not by widget key: renaming changes the labels, and with them the widget's identity.
     wanted = st.session_state.get(_CHOSEN)
+    differs = differing_settings(everything)
     chosen = st.selectbox("Analysis", ids, index=ids.index(wanted) if wanted in ids else 0,
-                          format_func=lambda i: entry_label(by_id[i]))
+                          format_func=lambda i: entry_label(by_id[i], differs.get(i, "")))
     st.session_state[_CHOSEN] = chosen
     try:
         _manage(library, by_id[chosen])
@@ -88,7 +108,7 @@ def _manage(library: Library, entry: Entry) -> None:
                        help="Show the Analyze views of this analysis (no model run)"):
         st.session_state[_OPEN] = entry.id
     _delete(library, entry, delete_col)
-    edit_tab, download_tab = st.tabs(["✏️ Name, notes and tags", "⬇️ Downloads"])
+    edit_tab, download_tab = st.tabs([":material/edit: Name, notes and tags", ":material/download: Downloads"])
     with edit_tab:
         _edit(library, entry)
     with download_tab:
@@ -107,8 +127,7 @@ def _edit(library: Library, entry: Entry) -> None:
                 library.rename(entry.id, name)
             library.set_notes(entry.id, notes)
             library.set_tags(entry.id, tags.split(","))
-            st.session_state.pop(_EXPORTS, None)  # file names follow the analysis name
-            st.toast("Saved", icon="✅")
+            st.toast("Saved", icon=":material/check_circle:")
             st.rerun()
 
 
@@ -121,9 +140,9 @@ def _delete(library: Library, entry: Entry, column: DeltaGenerator) -> None:
     yes, no = st.columns([1, 5])
     if yes.button("Yes, delete", type="primary", key="library.delete_yes"):
         library.delete(entry.id)
-        for key in (_CONFIRM, _OPEN, _EXPORTS, _CHOSEN):
+        for key in (_CONFIRM, _OPEN, _LOADED, _CHOSEN):
             st.session_state.pop(key, None)
-        st.toast(f"Deleted “{entry.name}”", icon="🗑️")
+        st.toast(f"Deleted “{entry.name}”", icon=":material/delete:")
         st.rerun()
     if no.button("Cancel", key="library.delete_no"):
         st.session_state.pop(_CONFIRM, None)
@@ -131,37 +150,22 @@ def _delete(library: Library, entry: Entry, column: DeltaGenerator) -> None:
 
 
 def _downloads(library: Library, entry: Entry) -> None:
-    exports = st.session_state.get(_EXPORTS)
-    if not exports or exports[0] != entry.id:
-        if st.button("Prepare the export files", key="library.prepare",
-                     help="Landmarks (CSV, Parquet, JSON), angles, OpenSim .trc, the video and a zip of all"):
-            try:
-                with st.spinner("Writing the export files…"):
-                    files = _export_bytes(library, entry)
-            except PoseLabError as error:
-                st.error(f"Could not prepare the exports: {error}")
-                return
-            st.session_state[_EXPORTS] = (entry.id, files)
-            st.rerun()
-        return
-    files: dict[str, bytes] = exports[1]
-    columns = st.columns(4)
-    shown = 0
-    for suffix, label, mime in DOWNLOADS:
-        name = next((n for n in sorted(files) if n == suffix or n.endswith(suffix)), None)
-        if name is None:
-            continue
-        columns[shown % 4].download_button(label, data=files[name], file_name=name, mime=mime,
-                                           key=f"library.dl.{suffix}")
-        shown += 1
-    st.caption("The zip holds every file and a README of the columns and units.")
+    """The result panel's download buttons, with this entry's notes and tags in the zip's README."""
+    from components.downloads import download_buttons, export_options
+
+    analysis = _loaded(library, entry)
+    key = f"library.{entry.id}"  # the opened result panel's key: its Angles tab choices apply
+    threshold = float(st.session_state.get("library.vis", 0.5))
+    download_buttons(analysis, export_options(key, analysis, threshold, entry.notes, entry.tags), key="library.dl")
 
 
-def _export_bytes(library: Library, entry: Entry) -> dict[str, bytes]:
-    """The export files' contents by name; the temporary folder they were written in is gone on return."""
-    with tempfile.TemporaryDirectory(prefix="poselab-export-") as folder:
-        export_all(library.load(entry.id), Path(folder))
-        return {path.name: path.read_bytes() for path in Path(folder).iterdir() if path.is_file()}
+def _loaded(library: Library, entry: Entry) -> Analysis:
+    """The entry's Analysis, loaded once per entry and name (a rename shows under the new name)."""
+    cache: dict[tuple[str, str], Analysis] = st.session_state.setdefault(_LOADED, {})
+    if (entry.id, entry.name) not in cache:
+        cache.clear()
+        cache[(entry.id, entry.name)] = library.load(entry.id)
+    return cache[(entry.id, entry.name)]
 
 
 def _show(library: Library, entry: Entry) -> None:
@@ -171,5 +175,5 @@ def _show(library: Library, entry: Entry) -> None:
                                   help="Hide landmarks the model thinks are hidden. Does not re-run the model.")
     st.divider()
     st.header(entry.name)
-    analysis = library.load(entry.id)
+    analysis = _loaded(library, entry)
     show_results(analysis, DisplaySettings(visibility_threshold=float(threshold)), key=f"library.{entry.id}")

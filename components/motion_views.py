@@ -58,6 +58,24 @@ def smoothing_controls(key: str, container: object = None, default: str = "one-e
     return SmoothingSettings(method, one, butter)
 
 
+def chosen_smoothing(key: str, rate_hz: float = 0.0, default: str = "one-euro") -> SmoothingSettings:
+    """What ``smoothing_controls(key, rate_hz=rate_hz)`` returns now, read from the session without drawing
+    (the Downloads tab exports what the Angles tab shows)."""
+    state = st.session_state
+    method = state.get(f"{key}.smoothing", default)
+    one, butter = OneEuroParams(), ButterworthParams()
+    if method == "one-euro":
+        one = OneEuroParams(float(state.get(f"{key}.oe_min", one.min_cutoff_hz)),
+                            float(state.get(f"{key}.oe_beta", one.beta)),
+                            float(state.get(f"{key}.oe_d", one.d_cutoff_hz)))
+    elif method == "butterworth":
+        top_hz = round(0.48 * rate_hz, 1) if rate_hz else 15.0
+        cutoff = state.get(f"{key}.bw_cut.{top_hz}", min(6.0, round(0.4 * rate_hz, 1) if rate_hz else 6.0))
+        butter = ButterworthParams(float(cutoff), int(state.get(f"{key}.bw_order", 2)),
+                                   int(state.get(f"{key}.bw_gap", butter.max_gap_frames)))
+    return SmoothingSettings(method, one, butter)
+
+
 def smoothing_sidebar(key: str) -> SmoothingSettings:
     """The "Smoothing" sidebar section for a page (call it outside fragments)."""
     return smoothing_controls(key)
@@ -87,6 +105,9 @@ def _derived(cache_key: str, smoothing: SmoothingSettings, space: str, threshold
 def angles_view(ctx: ResultContext) -> None:
     """The Angles tab: choices, the angle chart with the inspected frame marked, ranges, reps, jitter."""
     sequence = ctx.sequence
+    if sequence.video.is_image or sequence.num_frames < 2:
+        _photo_angles(ctx)
+        return
     pick_col, space_col, smooth_col = st.columns([3, 1, 2])
     names = pick_col.multiselect("Angles", ANGLE_NAMES, ["left_knee", "right_knee"], key=f"{ctx.key}.angles",
                                  help="Joint angles are 180° when straight; trunk incline is 0° upright.")
@@ -116,6 +137,17 @@ def angles_view(ctx: ResultContext) -> None:
             _labelled_frame(ctx, smoothed, angles, names, slot)
     if sequence.num_frames > 1:
         reps_section(angles, slot, ctx.key)
+
+
+def _photo_angles(ctx: ResultContext) -> None:
+    """A photo has no time: its angles as they are, without smoothing, speed, ranges or reps."""
+    space = st.radio("From", ["world", "image"], key=f"{ctx.key}.angle_space", horizontal=True,
+                     help="world: 3D landmarks (metres); image: the 2D picture plane.")
+    angles = compute_angles(ctx.sequence, space, ctx.display.visibility_threshold)
+    slot = _slot_choice(ctx.sequence, ctx.key)
+    st.dataframe(pd.DataFrame({"angle": list(angles.names), "angle_deg": angles.values_deg[0, slot].round(1)}),
+                 hide_index=True)
+    st.caption("Joint angles are 180° when straight; trunk incline is 0° upright. Blank: not measured.")
 
 
 def angle_figure(angles: AngleSeries, raw: AngleSeries | None, names: list[str], slot: int,
@@ -203,11 +235,19 @@ def reps_section(angles: AngleSeries, slot: int, key: str) -> None:
     reps = count_reps(angles.time_s, angles.of(name, slot), float(low), float(high))
     st.metric("Reps", len(reps))
     if reps:
-        st.dataframe(reps_table(reps), hide_index=True)
+        st.dataframe(reps_table(reps), hide_index=True, column_config=REPS_FORMAT)
+
+
+REPS_FORMAT = {
+    **{c: st.column_config.NumberColumn(format="%.2f") for c in ("start_s", "end_s", "duration_s")},
+    **{c: st.column_config.NumberColumn(format="%.1f") for c in ("min_deg", "max_deg")},
+}
 
 
 def reps_table(reps: list[Rep]) -> pd.DataFrame:
-    return pd.DataFrame([{"rep": i + 1, **rep.to_dict()} for i, rep in enumerate(reps)])
+    """Times to the hundredth of a second and angles to a tenth of a degree: what a frame can resolve."""
+    table = pd.DataFrame([{"rep": i + 1, **rep.to_dict()} for i, rep in enumerate(reps)])
+    return table.round({"start_s": 2, "end_s": 2, "duration_s": 2, "min_deg": 1, "max_deg": 1})
 
 
 def _slot_choice(sequence: PoseSequence, key: str) -> int:

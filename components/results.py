@@ -29,6 +29,9 @@ from components.analyze_views import (
     people_world_xyz_m,
     timeseries_view,
 )
+from components.downloads import downloads_view
+from components.legend import show_legend
+from components.page_scripts import camera_key, keep_3d_camera
 from components.settings import DisplaySettings
 from poselab.analysis import Analysis
 from poselab.render.plot3d import animation_figure, skeleton_figure
@@ -62,6 +65,9 @@ RESULT_TABS: list[ResultTab] = []
 def show_results(analysis: Analysis, display: DisplaySettings, key: str) -> None:
     """Draws every view of ``analysis``; ``key`` keeps widgets of several result panels apart."""
     _summary_row(analysis)
+    if analysis.summary()["frames_with_pose"] == 0:
+        _nobody_found(analysis)
+        return
     if analysis.sequence.video.is_image or analysis.sequence.num_frames < 2:
         _frame_views(ResultContext(analysis, display, key, 0))
         _tabs(ResultContext(analysis, display, key, 0))
@@ -86,6 +92,21 @@ def _summary_row(analysis: Analysis) -> None:
     _pose_metrics(facts, cells[3:6])
     speed = facts["processing_fps"]
     cells[6].metric("Processing", f"{speed:.0f} fps" if speed else "–", help="Model speed on this server")
+
+
+def _nobody_found(analysis: Analysis) -> None:
+    """No pose in any frame: say so and what to change, instead of views and tables of nothing."""
+    settings = analysis.settings
+    what = "photo" if analysis.sequence.video.is_image else "clip"
+    st.warning(
+        f"Nobody was found in this {what}. Lower the detection threshold (min_detection_confidence is "
+        f"{settings.min_detection_confidence:.2f}; 0.5 is the default) or min_presence_confidence "
+        f"({settings.min_presence_confidence:.2f}) in the sidebar, or try a heavier model than "
+        f"**{settings.model}**. A person should be in full view.", icon=":material/person_off:")
+    video = analysis.annotated_path
+    if video is not None:
+        info = analysis.sequence.video
+        st.video(str(video), width=display_width_px(info.width, info.height) or "stretch")
 
 
 def _pose_metrics(facts: dict, cells: list) -> None:
@@ -118,9 +139,10 @@ def _inspector(analysis: Analysis, display: DisplaySettings, key: str) -> None:
     """The frame slider and every view that follows it; a fragment so the video above is left alone."""
     sequence = analysis.sequence
     st.subheader("Frame inspector")
-    index = st.slider("Frame", 0, sequence.num_frames - 1, 0, key=f"{key}.frame",
-                      help="Pick a frame: the overlay, the 3D skeleton and the marker on the charts follow.")
-    ctx = ResultContext(analysis, display, key, int(index))
+    # Numbered from 1 like the caption ("frame 1 of 65"); the exported tables count from 0 (documented there).
+    number = st.slider("Frame", 1, sequence.num_frames, 1, key=f"{key}.frame",
+                       help="Pick a frame: the overlay, the 3D skeleton and the marker on the charts follow.")
+    ctx = ResultContext(analysis, display, key, int(number) - 1)
     _frame_views(ctx)
     _tabs(ctx)
 
@@ -140,16 +162,20 @@ def _frame_views(ctx: ResultContext) -> None:
     with skeleton_col:
         world = people_world_xyz_m(sequence)[index]
         figure = skeleton_figure(world, sequence.visibility[index], ctx.display.visibility_threshold)
-        st.plotly_chart(figure, key=f"{ctx.key}.frame3d", config={"displaylogo": False})
+        with st.container(key=camera_key(f"{ctx.key}.frame3d")):
+            st.plotly_chart(figure, key=f"{ctx.key}.frame3d", config={"displaylogo": False})
+        keep_3d_camera()  # a new frame is a new chart for Streamlit: put the user's view back on it
         st.caption("Drag to rotate, scroll to zoom. Metres; the floor is under the lowest foot.")
+    show_legend(sequence)
 
 
 def _tabs(ctx: ResultContext) -> None:
     entries: list[ResultTab] = []
     if ctx.sequence.num_frames > 1:
-        entries.append(("📈 Time series", timeseries_view))
+        entries.append((":material/show_chart: Time series", timeseries_view))
     entries += RESULT_TABS
-    entries.append(("🧾 Details", details_view))
+    entries.append((":material/download: Downloads", downloads_view))
+    entries.append((":material/info: Details", details_view))
     for tab, (_, draw) in zip(st.tabs([title for title, _ in entries]), entries, strict=True):
         with tab:
             draw(ctx)
@@ -172,4 +198,4 @@ def _animation(cache_key: str, threshold: float, _sequence: PoseSequence) -> obj
 # Motion analysis (issue 5): angles, range of motion, reps and jitter, raw vs smoothed.
 from components.motion_views import angles_view  # noqa: E402 - registers after RESULT_TABS exists
 
-RESULT_TABS.append(("📐 Angles", angles_view))
+RESULT_TABS.append((":material/architecture: Angles", angles_view))

@@ -58,6 +58,30 @@ class UploadLike(Protocol):
     def getbuffer(self) -> memoryview: ...
 
 
+@dataclasses.dataclass(frozen=True)
+class KeptUpload:
+    """An upload kept for the session after its uploader forgot it: the analysed copy of the same bytes."""
+
+    name: str
+    file_id: str
+    path: Path
+
+    def getbuffer(self) -> memoryview:
+        try:
+            return memoryview(self.path.read_bytes())
+        except OSError:  # the library entry was deleted since
+            raise InputError(f"{self.name} is no longer stored: upload it again") from None
+
+
+def saved_in_library(analysis: Analysis) -> bool:
+    """Whether ``analysis`` is the library's copy (every finished upload is saved there unless that failed)."""
+    try:
+        library_dir = Library(recover=False).analyses_dir.resolve()
+    except PoseLabError:
+        return False
+    return analysis.folder.resolve().parent == library_dir
+
+
 def analyze_upload(uploaded: UploadLike, settings: InferenceSettings) -> Analysis:
     """The Analysis of ``uploaded`` under ``settings``: from memory, from the disk cache, or by running the model.
 

@@ -29,33 +29,34 @@ def settings_sidebar(key: str = "settings", workers: bool | None = None) -> tupl
     ``workers``: also draw the parallel-workers control (default: on the Analyze page only).
     """
     bar = st.sidebar
+    k = _Kept(key)  # values outlive a visit to another page (widgets alone forget theirs)
     bar.header("Model")
     model = bar.select_slider(
         "Model complexity",
         options=list(VARIANTS),
-        value="full",
         format_func=lambda v: f"{VARIANTS.index(v)} · {v}",
         help="lite ≈ 85 fps, full ≈ 65 fps, heavy ≈ 28 fps on 2 CPU cores. Heavier is steadier on hard poses.",
-        key=f"{key}.model",
+        key=k("model", "full"),
     )
     bar.caption(f"**{model}**: {MODEL_SPEED_HINTS[model]}")
-    num_poses = bar.number_input("Number of people", 1, 6, 1, key=f"{key}.num_poses",
+    num_poses = bar.number_input("Number of people", 1, 6, key=k("num_poses", 1),
                                  help="Most people tracked at once; each gets a stable slot and colour.")
     bar.subheader("Confidence thresholds")
-    detection = bar.slider("min_detection_confidence", 0.0, 1.0, 0.5, 0.05, key=f"{key}.det",
+    detection = bar.slider("min_detection_confidence", 0.0, 1.0, step=0.05, key=k("det", 0.5),
                            help="How sure the detector must be to start tracking a person.")
-    presence = bar.slider("min_presence_confidence", 0.0, 1.0, 0.5, 0.05, key=f"{key}.pres",
+    presence = bar.slider("min_presence_confidence", 0.0, 1.0, step=0.05, key=k("pres", 0.5),
                           help="How sure the landmarker must be that the person is still there.")
-    tracking = bar.slider("min_tracking_confidence", 0.0, 1.0, 0.5, 0.05, key=f"{key}.track",
+    tracking = bar.slider("min_tracking_confidence", 0.0, 1.0, step=0.05, key=k("track", 0.5),
                           help="Below this, the next frame re-runs the detector instead of tracking.")
-    segmentation = bar.toggle("Segmentation mask", False, key=f"{key}.seg",
+    segmentation = bar.toggle("Segmentation mask", key=k("seg", False),
                               help="Also compute the person mask (slower).")
     if workers if workers is not None else key == "analyze":
-        _workers_input(key)
+        _workers_input(k)
     bar.header("Display")
-    visibility = bar.slider("Visibility threshold", 0.0, 1.0, 0.5, 0.05, key=f"{key}.vis",
+    visibility = bar.slider("Visibility threshold", 0.0, 1.0, step=0.05, key=k("vis", 0.5),
                             help="Hide landmarks the model thinks are hidden. Does not re-run the model.")
-    show_mask = bar.toggle("Show mask", True, key=f"{key}.showmask", disabled=not segmentation)
+    show_mask = bar.toggle("Show mask", key=k("showmask", True), disabled=not segmentation)
+    k.remember()
     settings = InferenceSettings(
         model=model,
         num_poses=int(num_poses),
@@ -72,9 +73,38 @@ def chosen_workers(key: str = "analyze") -> int:
     return int(st.session_state.get(f"{key}.workers", 1))
 
 
-def _workers_input(key: str) -> None:
+def _workers_input(k: _Kept) -> None:
     # Not an inference setting, but part of the run cache key (run_key): a user who picks 2 expects a 2-worker run.
     most = max(1, min(8, os.cpu_count() or 1))
-    st.sidebar.number_input("Parallel workers", 1, most, 1, key=f"{key}.workers",
+    st.sidebar.number_input("Parallel workers", 1, most, key=k("workers", 1),
                             help="Processes tracking parts of the clip at once: faster on several cores, "
                             "about one model's memory more per worker. Results match one worker.")
+
+
+class _Kept:
+    """Widget keys whose values are kept for the session under a plain (non-widget) key.
+
+    Streamlit drops a widget's value when a run does not draw it, as on a visit to another page; a widget
+    then comes back at its default. ``k(name, default)`` seeds the widget ``<page>.<name>`` from the kept
+    copy before it is drawn (so it is drawn without a ``value`` of its own), and ``remember()`` copies the
+    drawn values back.
+    """
+
+    def __init__(self, page: str) -> None:
+        self.page = page
+        self.kept: dict[str, object] = st.session_state.setdefault(KEPT_KEY, {})
+        self.keys: list[str] = []
+
+    def __call__(self, name: str, default: object) -> str:
+        key = f"{self.page}.{name}"
+        if key not in st.session_state:
+            st.session_state[key] = self.kept.get(key, default)
+        self.keys.append(key)
+        return key
+
+    def remember(self) -> None:
+        for key in self.keys:
+            self.kept[key] = st.session_state[key]
+
+
+KEPT_KEY = "settings.kept"

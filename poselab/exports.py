@@ -10,6 +10,7 @@ import json
 import math
 import shutil
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,11 @@ import pandas as pd
 from poselab import angles
 from poselab.analysis import Analysis
 from poselab.export import LANDMARK_COLUMNS, landmarks_frame, summary
+from poselab.reps import RepSpec, count_reps
 from poselab.sequence import PoseSequence
 from poselab.skeleton import LANDMARK_NAMES
+from poselab.smoothing import SmoothingSettings
+from poselab.video import SUPPORTED_TYPES
 
 LANDMARK_UNITS = {
     "frame": "frame index from 0", "time_s": "seconds from the clip start", "person": "person slot from 0",
@@ -90,11 +94,60 @@ def write_landmarks_json(sequence: PoseSequence, path: Path) -> None:
     path.write_text(json.dumps(document, allow_nan=False))
 
 
-def export_all(analysis: Analysis, out: Path) -> list[Path]:
+@dataclass(frozen=True)
+class ExportOptions:
+    """What the exports take from the user's view: the angles' smoothing, space and visibility threshold,
+    the rep counter's angle and thresholds (None: no reps file), and the library's notes and tags."""
+
+    smoothing: SmoothingSettings = field(default_factory=SmoothingSettings)
+    space: str = "world"
+    visibility_threshold: float = 0.5
+    reps: RepSpec | None = None
+    person: int = 0
+    notes: str = ""
+    tags: tuple[str, ...] = ()
+
+
+def angles_export(sequence: PoseSequence, options: ExportOptions = ExportOptions()) -> pd.DataFrame | None:
+    """The angles.csv table: one row per frame x detected person; ``<angle>_deg`` after the chosen smoothing,
+    then ``<angle>_vel_deg_s`` (its angular velocity). None when no frame has a pose."""
+    smoothed = options.smoothing.apply(sequence) if options.smoothing.method != "none" else sequence
+    series = angles.compute_angles(smoothed, options.space, options.visibility_threshold)
+    table = angles.series_frame(series, sequence.detected())
+    if not len(table):
+        return None
+    velocity = angles.angular_velocity_deg_s(series.values_deg, series.time_s)
+    frames, slots = table["frame"].to_numpy(), table["person"].to_numpy()
+    for column, name in enumerate(series.names):
+        table[f"{name}_vel_deg_s"] = velocity[frames, slots, column].round(2)
+    return table
+
+
+def reps_export(sequence: PoseSequence, options: ExportOptions) -> pd.DataFrame | None:
+    """reps.csv: one row per repetition of ``options.reps`` on the smoothed angle (None without a spec)."""
+    spec = options.reps
+    if spec is None:
+        return None
+    smoothed = options.smoothing.apply(sequence) if options.smoothing.method != "none" else sequence
+    series = angles.compute_angles(smoothed, options.space, options.visibility_threshold,
+                                   angles=(angles.ANGLE_BY_NAME[spec.angle],))
+    values = series.of(spec.angle, options.person) if sequence.num_slots > options.person else \
+        np.full(sequence.num_frames, np.nan)
+    reps = count_reps(series.time_s, values, spec.low_deg, spec.high_deg)
+    return pd.DataFrame([{"rep": i + 1, "angle": spec.angle, "person": options.person, "low_deg": spec.low_deg,
+                          "high_deg": spec.high_deg, **rep.to_dict()} for i, rep in enumerate(reps)],
+                        columns=REPS_COLUMNS)
+
+
+REPS_COLUMNS = ["rep", "angle", "person", "low_deg", "high_deg", "start_s", "end_s", "min_deg", "max_deg",
+                "duration_s"]
+
+
+def export_all(analysis: Analysis, out: Path, options: ExportOptions = ExportOptions()) -> list[Path]:
     """Every export of one analysis into ``out`` plus ``<stem>.zip`` of them all with a README."""
     out.mkdir(parents=True, exist_ok=True)
     sequence = analysis.sequence
-    stem = _safe_stem(analysis.name)
+    stem = safe_stem(analysis.name)
     written = [out / "landmarks.csv", out / "landmarks.parquet", out / "landmarks.json", out / f"{stem}.trc",
                out / "summary.json"]
     landmarks_frame(sequence).to_csv(written[0], index=False, float_format="%.6g")
@@ -102,15 +155,19 @@ def export_all(analysis: Analysis, out: Path) -> list[Path]:
     write_landmarks_json(sequence, written[2])
     write_trc(sequence, written[3])
     written[4].write_text(json.dumps(summary(sequence) | {"name": analysis.name}, indent=2) + "\n")
-    angles = angles_frame(sequence)
-    if angles is not None:
-        angles.to_csv(out / "angles.csv", index=False, float_format="%.6g")
+    angle_table = angles_export(sequence, options)
+    if angle_table is not None:
+        angle_table.to_csv(out / "angles.csv", index=False, float_format="%.6g")
         written.append(out / "angles.csv")
+    reps = reps_export(sequence, options)
+    if reps is not None:
+        reps.to_csv(out / "reps.csv", index=False)
+        written.append(out / "reps.csv")
     if analysis.annotated_path is not None:
         shutil.copyfile(analysis.annotated_path, out / "annotated.mp4")
         written.append(out / "annotated.mp4")
     readme = out / "README.md"
-    readme.write_text(readme_text(analysis, [p.name for p in written], angles))
+    readme.write_text(readme_text(analysis, [p.name for p in written], angle_table, options))
     written.append(readme)
     archive = out / f"{stem}.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
@@ -121,15 +178,30 @@ def export_all(analysis: Analysis, out: Path) -> list[Path]:
     return [*written, archive]
 
 
-def readme_text(analysis: Analysis, files: list[str], angles: pd.DataFrame | None) -> str:
+def download_name(analysis_name: str, file_name: str) -> str:
+    """What a browser saves an export as: named after the analysis, so two analyses' files never collide
+    (``pose_squats.mp4``'s landmarks.csv -> ``pose_squats_landmarks.csv``; its .trc and .zip keep the stem)."""
+    stem = safe_stem(analysis_name)
+    if file_name.startswith(stem):
+        return file_name
+    return f"{stem}_{file_name}"
+
+
+def readme_text(analysis: Analysis, files: list[str], angle_table: pd.DataFrame | None,
+                options: ExportOptions = ExportOptions()) -> str:
     info = analysis.sequence.video
+    settings = ", ".join(f"{k} = {v}" for k, v in analysis.settings.to_dict().items())
     lines = [
         f"# PoseLab export: {analysis.name}", "",
         f"Source: {info.source_name or '?'} ({info.width}x{info.height}, {info.fps:.3g} fps, "
-        f"{analysis.sequence.num_frames} frames). Model: {analysis.settings.model}.", "",
+        f"{analysis.sequence.num_frames} frames).", "",
+        f"Model settings: {settings}.", "",
+        f"Tags: {', '.join(options.tags) or '(none)'}", "",
+        "Notes:" + (f"\n\n{options.notes.strip()}" if options.notes.strip() else " (none)"), "",
         "## Files", "",
-        *[f"- `{name}`: {_FILE_NOTES.get(name) or _FILE_NOTES.get(Path(name).suffix, '')}" for name in files], "",
+        *[f"- `{name}`: {_file_note(name)}" for name in files], "",
         "## Landmark columns (landmarks.csv, .parquet; the same fields nest in landmarks.json)", "",
+        "One row per frame x person x landmark.", "",
         "| column | unit / meaning |", "| --- | --- |",
         *[f"| `{column}` | {unit} |" for column, unit in LANDMARK_UNITS.items()], "",
         "Rows exist only for frames where the person was found. Landmark names: " + ", ".join(LANDMARK_NAMES) + ".",
@@ -137,19 +209,46 @@ def readme_text(analysis: Analysis, files: list[str], angles: pd.DataFrame | Non
         "World landmarks of person 0 in metres, Frame# from 1, Time in seconds. Axes turned to OpenSim's "
         "convention: X = world_x_m, Y = -world_y_m (up), Z = -world_z_m (toward the camera). Blank = not found.",
     ]
-    if angles is not None:
+    if angle_table is not None:
+        smoothing = ", ".join(f"{k} = {v}" for k, v in options.smoothing.to_dict().items())
         lines += ["", "## Angle columns (angles.csv)", "",
-                  *[f"- `{c}`" + (": degrees" if c.endswith("_deg") else "") for c in angles.columns]]
+                  "One row per frame x person (frames where the person was found; `frame` from 0). Angles from "
+                  f"the {options.space} landmarks, landmarks below visibility {options.visibility_threshold:g} "
+                  f"left out, after smoothing: {smoothing}. Joint angles are 180 when straight; trunk incline "
+                  "is 0 upright. Blank = not measured.", "",
+                  *[f"- `{c}`" + _angle_unit(c) for c in angle_table.columns]]
+    if options.reps is not None:
+        spec = options.reps
+        lines += ["", "## Repetitions (reps.csv)", "",
+                  f"One row per repetition of `{spec.angle}` (person {options.person}): a rep starts when the "
+                  f"angle drops below {spec.low_deg:g} deg and ends when it is back above {spec.high_deg:g} deg. "
+                  "Times in seconds from the clip start, angles in degrees."]
     return "\n".join(lines) + "\n"
 
 
+def _angle_unit(column: str) -> str:
+    if column.endswith("_vel_deg_s"):
+        return ": angular velocity, degrees per second"
+    if column.endswith("_deg"):
+        return ": degrees"
+    return {"frame": ": frame index from 0", "time_s": ": seconds from the clip start",
+            "person": ": person slot from 0"}.get(column, "")
+
+
+def _file_note(name: str) -> str:
+    return _FILE_NOTES.get(name) or _FILE_NOTES.get(Path(name).suffix, "")
+
+
 _FILE_NOTES = {
-    ".csv": "table, one row per frame x person x landmark (angles.csv: one row per frame)",
-    ".parquet": "the same table as Parquet (typed columns)",
+    "landmarks.csv": "landmarks, one row per frame x person x landmark",
+    "angles.csv": "joint angles and angular velocities, one row per frame x person",
+    "reps.csv": "repetitions, one row per rep",
+    ".parquet": "the landmarks table as Parquet (typed columns)",
     ".json": "landmarks nested per frame and person, with the summary and units",
     ".trc": "OpenSim marker trajectories (see below)",
     ".mp4": "the clip with the skeleton drawn (H.264)",
     "summary.json": "figures of the run: frames, fps, detection rate, settings",
+    "README.md": "this file",
 }
 
 
@@ -164,6 +263,11 @@ def _num(value: float) -> float | None:
     return None if value is None or math.isnan(value) else round(float(value), 6)
 
 
-def _safe_stem(name: str) -> str:
-    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in name.strip()).strip("_")
+def safe_stem(name: str) -> str:
+    """A file-name stem from an analysis name: a media suffix dropped (``pose_squats.mp4`` -> ``pose_squats``),
+    anything but letters, digits, - and _ turned into _."""
+    name = name.strip()
+    if Path(name).suffix.lower().lstrip(".") in SUPPORTED_TYPES:
+        name = Path(name).stem
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in name).strip("_")
     return stem[:60] or "analysis"

@@ -48,12 +48,13 @@ def run_library(args: argparse.Namespace) -> int:
         return 0
     if args.action == "export":
         from poselab.cli import staging_dir  # the CLI's all-or-nothing output folder
-        from poselab.exports import export_all
+        from poselab.exports import ExportOptions, export_all
 
-        analysis = library.load(args.id)
+        entry = library.get(args.id)
+        analysis = library.load(entry.id)
         with staging_dir(args.out) as staging:
             try:
-                written = export_all(analysis, staging)
+                written = export_all(analysis, staging, ExportOptions(notes=entry.notes, tags=entry.tags))
             except OSError as error:
                 raise StorageError(f"cannot write the export ({error.strerror or error}); nothing was written") \
                     from None

@@ -66,3 +66,51 @@ def test_export_all_writes_files_and_zip_with_readme(tmp_path: Path) -> None:
     for column in ("world_x_m", "x_px", "visibility", "time_s"):
         assert f"`{column}`" in readme
     assert "Y = -world_y_m" in readme
+
+
+def test_zip_readme_describes_angles_per_frame_and_person_and_holds_name_notes_tags_settings(tmp_path: Path) -> None:
+    from poselab.exports import ExportOptions
+    from poselab.reps import RepSpec
+
+    analysis = make_analysis(tmp_path / "a", name="pose_squats.mp4")
+    options = ExportOptions(notes="knees past toes", tags=("week 3", "left knee"),
+                            reps=RepSpec("left_knee", 130.0, 170.0))
+    written = export_all(analysis, tmp_path / "out", options)
+    assert (tmp_path / "out" / "pose_squats.zip") in written  # the media suffix is not part of the stem
+    readme = (tmp_path / "out" / "README.md").read_text()
+    assert "# PoseLab export: pose_squats.mp4" in readme
+    assert "knees past toes" in readme and "week 3, left knee" in readme
+    assert "min_detection_confidence = 0.5" in readme and "model = lite" in readme
+    angles_part = readme.split("## Angle columns (angles.csv)")[1]
+    assert "One row per frame x person" in angles_part and "x landmark" not in angles_part
+    assert "`angles.csv`: joint angles and angular velocities, one row per frame x person" in readme
+    assert "`left_knee_vel_deg_s`: angular velocity, degrees per second" in readme
+    reps = pd.read_csv(tmp_path / "out" / "reps.csv")
+    assert len(reps) >= 1 and set(reps["angle"]) == {"left_knee"}
+
+
+def test_angles_export_follows_the_smoothing_and_adds_angular_velocity() -> None:
+    from poselab.exports import ExportOptions, angles_export
+    from poselab.smoothing import ButterworthParams, SmoothingSettings
+
+    sequence = make_sequence(frames=40, fps=20.0)
+    rng = np.random.default_rng(0)
+    sequence.image_xy_px += rng.normal(0, 3, sequence.image_xy_px.shape).astype(np.float32)
+    sequence.world_xyz_m += rng.normal(0, 0.01, sequence.world_xyz_m.shape).astype(np.float32)
+    raw = angles_export(sequence, ExportOptions())
+    smooth = angles_export(sequence, ExportOptions(smoothing=SmoothingSettings("butterworth",
+                                                                                 butterworth=ButterworthParams(2.0))))
+    assert raw is not None and smooth is not None
+    assert {"left_knee_deg", "left_knee_vel_deg_s", "trunk_incline_vel_deg_s"} <= set(raw.columns)
+    assert np.nanstd(np.diff(smooth["left_knee_deg"])) < np.nanstd(np.diff(raw["left_knee_deg"]))
+    expected = np.gradient(smooth["left_knee_deg"].to_numpy(), smooth["time_s"].to_numpy())
+    np.testing.assert_allclose(smooth["left_knee_vel_deg_s"], expected, atol=0.05)
+
+
+def test_download_names_follow_the_analysis() -> None:
+    from poselab.exports import download_name
+
+    assert download_name("pose_squats.mp4", "landmarks.csv") == "pose_squats_landmarks.csv"
+    assert download_name("pose_squats.mp4", "pose_squats.zip") == "pose_squats.zip"
+    assert download_name("Week 2: squat", "annotated.mp4") == "Week_2__squat_annotated.mp4"
+    assert download_name("a.mp4", "landmarks.csv") != download_name("b.mp4", "landmarks.csv")

@@ -87,7 +87,7 @@ def test_dance_clip_gives_every_view_and_the_slider_moves_the_overlay(test_data:
     assert _image_caption(at).startswith("frame 1 of 102")
     first_url = at.get("image")[0].proto.imgs[0].url
 
-    at.slider(key="analyze.frame").set_value(60).run()
+    at.slider(key="analyze.frame").set_value(61).run()  # numbered from 1, like the caption
     _assert_clean(at)
     assert _image_caption(at).startswith("frame 61 of 102 · t = 3.00 s")
     assert at.get("image")[0].proto.imgs[0].url != first_url

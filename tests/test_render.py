@@ -94,3 +94,41 @@ def test_timeseries_has_a_trace_per_landmark_and_marks_the_time() -> None:
     assert [trace.name for trace in figure.data] == ["left_knee", "right_knee"]
     np.testing.assert_allclose(figure.data[0].y, xy[:, 0, LANDMARK_INDEX["left_knee"], 0])
     assert figure.layout.shapes[0].x0 == 0.2
+
+
+def test_world_y_chart_puts_up_upwards() -> None:
+    frames = 5
+    ones = np.ones((frames, 1, NUM_LANDMARKS), np.float32)
+    xy = np.zeros((frames, 1, NUM_LANDMARKS, 2), np.float32)
+    sequence = PoseSequence(np.arange(frames) / 10, xy, ones, ones, ones, _standing_world(frames),
+                            VideoInfo(100, 100, 10.0, frames, 0.5))
+    # MediaPipe's world y grows downwards (feet +0.9, head -0.7): a reversed axis draws the feet below the head
+    assert landmark_timeseries(sequence, ["nose"], "world y (m)").layout.yaxis.autorange == "reversed"
+    assert landmark_timeseries(sequence, ["nose"], "y (px)").layout.yaxis.autorange == "reversed"
+    assert landmark_timeseries(sequence, ["nose"], "world x (m)").layout.yaxis.autorange != "reversed"
+
+
+def test_people_have_colours_of_their_own_and_a_legend_in_3d() -> None:
+    from poselab.render.colors import PERSON_RGB, SIDE_RGB, visibility_rgb
+
+    sides = set(SIDE_RGB.values())
+    dots = {tuple(int(c) for c in rgb) for rgb in visibility_rgb(np.linspace(0, 1, 11))}
+    assert len(set(PERSON_RGB)) == len(PERSON_RGB)
+    assert not (set(PERSON_RGB) & (sides | dots))
+    world = np.concatenate([_standing_world(), _standing_world()], axis=1)[0]  # (2, 33, 3)
+    figure = skeleton_figure(world, np.ones((2, NUM_LANDMARKS)))
+    people = [trace for trace in figure.data if trace.type == "scatter3d"]
+    assert [(t.name, t.showlegend) for t in people] == [("person 0", True), ("person 1", True)]
+    single = skeleton_figure(world[:1], np.ones((1, NUM_LANDMARKS)))
+    assert not any(t.showlegend for t in single.data if t.type == "scatter3d")
+
+
+def test_two_people_are_drawn_in_person_colours_not_side_colours() -> None:
+    from poselab.render.colors import SIDE_RGB, person_rgb
+
+    image = np.zeros((600, 600, 3), np.uint8)
+    xy = np.random.default_rng(1).uniform(20, 580, (2, NUM_LANDMARKS, 2)).astype(np.float32)  # long bones
+    drawn = draw_pose(image, xy, np.ones((2, NUM_LANDMARKS)), style=OverlayStyle(colour_by_visibility=False))
+    colours = {tuple(int(c) for c in px) for px in drawn.reshape(-1, 3)}
+    assert person_rgb(0) in colours and person_rgb(1) in colours
+    assert SIDE_RGB["left"] not in colours and SIDE_RGB["right"] not in colours

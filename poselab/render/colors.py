@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 SIDE_RGB = {"left": (255, 138, 0), "right": (0, 180, 255), "centre": (235, 235, 235)}
-PERSON_RGB = ((255, 138, 0), (0, 180, 255), (120, 220, 60), (230, 60, 160), (250, 220, 50), (150, 110, 255))
+# People get hues of their own: none is a side colour (orange / blue) or a visibility colour (red, yellow,
+# green), so a bone's colour says who it belongs to in a multi-person view and never "left" or "sure".
+PERSON_RGB = ((235, 70, 170), (150, 110, 255), (0, 215, 200), (170, 120, 70), (255, 160, 200), (120, 140, 255))
+VISIBILITY_KEY = ((0.0, "hidden"), (0.5, "unsure"), (1.0, "visible"))  # points of the dot colour scale
 MASK_RGB = (60, 120, 255)
 
 

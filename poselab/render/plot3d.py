@@ -75,7 +75,7 @@ def _styles(num_slots: int) -> list[dict]:
         styles.append({
             "type": "scatter3d", "mode": "lines+markers", "name": f"person {slot}" if several else "pose",
             "line": {"width": 6} | colour, "marker": {"size": 3} | colour, "connectgaps": False,
-            "showlegend": False, "text": names,
+            "showlegend": several, "text": names,
             "hovertemplate": "%{text}<br>x %{x:.2f} m, depth %{y:.2f} m, up %{z:.2f} m<extra></extra>",
         })
     return styles

@@ -63,8 +63,9 @@ def landmark_timeseries(
                 line={"color": css(PERSON_RGB[l_index % len(PERSON_RGB)]), "dash": dashes[s_index % len(dashes)]},
             ))
     style_time_axis(figure, COORDINATES[coordinate].label, COORDINATES[coordinate].unit, marker_time_s)
-    if COORDINATES[coordinate].unit == "px" and COORDINATES[coordinate].component == 1:
-        figure.update_yaxes(autorange="reversed")  # image y grows downwards: keep "up" up
+    if COORDINATES[coordinate].component == 1:
+        # image y and MediaPipe's world y both grow downwards: reverse the axis so "up" is up
+        figure.update_yaxes(autorange="reversed")
     return figure
 
 
