@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from poselab.allocator import apply_allocator_policy
+from poselab.engine.allocator import apply_allocator_policy
 
-apply_allocator_policy()  # once per server process (idempotent on reruns): see poselab.allocator
+apply_allocator_policy()  # once per server process (idempotent on reruns): see poselab.engine.allocator
 st.set_page_config(page_title="PoseLab", page_icon=":material/accessibility_new:", layout="wide")
 
 pages = [

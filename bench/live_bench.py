@@ -30,10 +30,10 @@ from aiortc import VideoStreamTrack
 from av import VideoFrame
 from streamlit_webrtc.process import AsyncVideoProcessTrack
 
-from poselab.landmarker import PoseDetector
-from poselab.live import LiveProcessor
+from poselab.engine.landmarker import PoseDetector
+from poselab.live.processor import LiveProcessor
+from poselab.media.decode import iter_frames
 from poselab.settings import InferenceSettings
-from poselab.video import iter_frames
 
 SIZE = (640, 480)
 WIDTHS = (12, 9, 7, 12, 8, 9, 9, 7)

@@ -7,7 +7,7 @@
 
 Cases are the product of: orientation (landscape 1920x1080 = the 600x600 dance clip upscaled; portrait
 1080x1920 = the lab clip), model, annotated video on/off, ``--workers`` 1/2, the path (``cli`` = ``python
--m poselab analyze``; ``isolated`` = ``poselab.isolated.analyze_isolated``, the dashboard's child process),
+-m poselab analyze``; ``isolated`` = ``poselab.parallel.isolated.analyze_isolated``, the dashboard's child process),
 clip length, and with or without one busy process beside (``python3 -c "while True: pass"``: glibc's heap
 growth of issue 13 only showed on a busy machine). Clips are ping-pong loops at ``--fps`` (20) made into
 the temp folder once (``clips.py``).
@@ -136,7 +136,7 @@ def run_case(case: Case, fps: float, sample_s: float, trace: bool) -> dict:
 
 def isolated_child(clip: str, model: str, video: str, workers: str, out: str) -> None:
     """The dashboard's way: this process stays light and the analysis runs in a spawned child."""
-    from poselab.isolated import analyze_isolated
+    from poselab.parallel.isolated import analyze_isolated
     from poselab.settings import InferenceSettings
 
     folder = Path(out)

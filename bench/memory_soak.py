@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from poselab.analysis import Analysis, content_hash
-from poselab.isolated import analyze_isolated
-from poselab.pipeline import analyze_clip
+from poselab.engine.pipeline import analyze_clip
+from poselab.parallel.isolated import analyze_isolated
 from poselab.settings import InferenceSettings
+from poselab.store.analysis import Analysis, content_hash
 
 
 def rss_mb() -> float:

@@ -44,7 +44,7 @@ def bare_loop(clip: Path, model: str) -> int:
     import numpy as np
     from mediapipe.tasks.python import BaseOptions, vision
 
-    from poselab.models import ensure_model
+    from poselab.engine.models import ensure_model
 
     options = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(ensure_model(model))),
                                            running_mode=vision.RunningMode.VIDEO)
@@ -63,7 +63,7 @@ def bare_loop(clip: Path, model: str) -> int:
 def run_case(case: str, model: str, clip: Path) -> dict:
     """Runs one case here and now; returns frames, seconds, this process's peak RSS and the peak total RSS
     of this process and its children (the parallel workers), all in MB."""
-    from poselab.pipeline import analyze_clip
+    from poselab.engine.pipeline import analyze_clip
     from poselab.settings import InferenceSettings
 
     sampler = RssSampler()
@@ -158,7 +158,7 @@ def main() -> None:
         print(json.dumps(run_case(case, model, Path(clip))))
         return
     source = CLIPS[args.clip]
-    from poselab.video import probe
+    from poselab.media.decode import probe
 
     fps = probe(source).fps
     clip = looped_clip(source, Path(tempfile.gettempdir()) / f"poselab-bench-{args.clip}-{args.seconds:g}s.mp4",

@@ -7,7 +7,7 @@ The server's event loop (every browser session and every webcam stream's WebRTC 
 stood in for by an asyncio loop ticking every 10 ms; its lag is how late each tick comes. An
 analysis of the dance clip runs meanwhile, three ways: in a thread of the server (as plain
 Streamlit apps do), in a thread at +10 niceness, and in a process of its own 10 steps nicer
-(``poselab.isolated``, what the dashboard does). The busy processes play the browsers: Chromium
+(``poselab.parallel.isolated``, what the dashboard does). The busy processes play the browsers: Chromium
 runs its browser and GPU threads at nice -8.
 """
 
@@ -37,8 +37,8 @@ TICK_S = 0.01
 
 
 def analyse(mode: str, clip: Path, out_dir: Path) -> None:
-    from poselab.isolated import analyze_isolated
-    from poselab.pipeline import analyze_clip
+    from poselab.engine.pipeline import analyze_clip
+    from poselab.parallel.isolated import analyze_isolated
     from poselab.settings import InferenceSettings
 
     settings, video_out = InferenceSettings(model="lite"), out_dir / f"{mode}.mp4"

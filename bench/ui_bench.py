@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--profile", action="store_true", help="print where one run of each change spends its time")
     args = parser.parse_args()
-    from poselab.video import probe
+    from poselab.media.decode import probe
 
     source = CLIPS[args.clip]
     clip = looped_clip(source, Path(tempfile.gettempdir()) / f"poselab-bench-{args.clip}-{args.seconds:g}s.mp4",

@@ -13,12 +13,12 @@ import pandas as pd
 import streamlit as st
 
 from components.settings import DisplaySettings
-from poselab.analysis import Analysis
+from poselab.media.decode import read_frame_at
 from poselab.render.overlay import OverlayStyle, draw_pose
 from poselab.render.timeseries import COORDINATES, landmark_timeseries
 from poselab.sequence import PoseSequence
 from poselab.skeleton import LANDMARK_INDEX, LANDMARK_NAMES
-from poselab.video import read_frame_at
+from poselab.store.analysis import Analysis
 
 if TYPE_CHECKING:
     from components.results import ResultContext

@@ -11,11 +11,11 @@ import streamlit as st
 
 from components.library_store import open_library
 from components.library_view import differing_settings, entry_label
-from poselab.analysis import Analysis
-from poselab.angles import compute_angles
-from poselab.compare import align_dtw, common_signals, differences, overlay_figure, signals, warp_onto_a
 from poselab.errors import PoseLabError
-from poselab.library import Entry, Library
+from poselab.motion.angles import compute_angles
+from poselab.motion.compare import align_dtw, common_signals, differences, overlay_figure, signals, warp_onto_a
+from poselab.store.analysis import Analysis
+from poselab.store.library import Entry, Library
 
 _OFFSET = "compare.offset"
 _WARP = "compare.warp"

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from poselab.analysis import Analysis
 from poselab.errors import PoseLabError
-from poselab.export import landmarks_frame
-from poselab.exports import (
+from poselab.motion.reps import RepSpec
+from poselab.store.analysis import Analysis
+from poselab.store.exports import (
     ExportOptions,
     angles_export,
     download_name,
@@ -33,8 +33,8 @@ from poselab.exports import (
     write_landmarks_json,
     write_trc,
 )
-from poselab.library import Library
-from poselab.reps import RepSpec
+from poselab.store.library import Library
+from poselab.store.tables import landmarks_frame
 
 if TYPE_CHECKING:
     from components.results import ResultContext

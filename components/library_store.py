@@ -10,10 +10,10 @@ import logging
 
 import streamlit as st
 
-from poselab.analysis import Analysis
 from poselab.errors import PoseLabError
-from poselab.library import Entry, Library
 from poselab.settings import InferenceSettings, run_key
+from poselab.store.analysis import Analysis
+from poselab.store.library import Entry, Library
 
 _log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from streamlit.delta_generator import DeltaGenerator
 
 from components.library_store import open_library
 from components.settings import DisplaySettings
-from poselab.analysis import Analysis
 from poselab.errors import PoseLabError
-from poselab.library import Entry, Library
+from poselab.store.analysis import Analysis
+from poselab.store.library import Entry, Library
 
 SORTS = {
     "Newest first": (lambda e: -e.created_s),

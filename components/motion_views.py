@@ -14,13 +14,20 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components.analyze_views import display_width_px, overlay_image
-from poselab.angles import ANGLE_BY_NAME, ANGLES, AngleSeries, angle_ranges, angular_velocity_deg_s, compute_angles
 from poselab.errors import PoseLabError
-from poselab.quality import jitter_px
-from poselab.reps import Rep, RepCounter, count_reps
+from poselab.motion.angles import (
+    ANGLE_BY_NAME,
+    ANGLES,
+    AngleSeries,
+    angle_ranges,
+    angular_velocity_deg_s,
+    compute_angles,
+)
+from poselab.motion.quality import jitter_px
+from poselab.motion.reps import Rep, RepCounter, count_reps
+from poselab.motion.smoothing import SMOOTHING_METHODS, ButterworthParams, OneEuroParams, SmoothingSettings
 from poselab.sequence import PoseSequence
 from poselab.skeleton import LANDMARK_INDEX
-from poselab.smoothing import SMOOTHING_METHODS, ButterworthParams, OneEuroParams, SmoothingSettings
 
 if TYPE_CHECKING:
     from components.results import ResultContext

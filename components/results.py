@@ -33,9 +33,9 @@ from components.downloads import downloads_view
 from components.legend import show_legend
 from components.page_scripts import camera_key, keep_3d_camera
 from components.settings import DisplaySettings
-from poselab.analysis import Analysis
 from poselab.render.plot3d import animation_figure, skeleton_figure
 from poselab.sequence import PoseSequence
+from poselab.store.analysis import Analysis
 
 
 @dataclass(frozen=True)

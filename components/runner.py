@@ -4,7 +4,7 @@ Cache layout under $POSELAB_HOME (default ~/.poselab)::
 
     uploads/<sha256>.<ext>                    each uploaded clip, written once whatever its name
     analyses/<sha256[:20]>-<settings key>/    a run's Analysis folder until the library has taken it
-    library/                                  every finished analysis (poselab.library): the lasting cache
+    library/                                  every finished analysis (poselab.store.library): the lasting cache
 
 Only inference settings and the worker count are in the key (``poselab.settings.run_key``): display
 settings never reach this module, so they never re-run the model. Within a session, a rerun (any widget
@@ -29,14 +29,14 @@ from streamlit.delta_generator import DeltaGenerator
 
 from components.library_store import cached_analysis, save_to_library
 from components.settings import chosen_workers
-from poselab.analysis import ANNOTATED_FILE, RECORD_FILE, Analysis
+from poselab.engine.pipeline import Progress, ProgressFn
 from poselab.errors import Cancelled, InputError, PoseLabError, StorageError
-from poselab.isolated import analyze_isolated
-from poselab.library import Library, poselab_home
-from poselab.library_fs import link_or_copy
-from poselab.pipeline import Progress, ProgressFn
+from poselab.media.decode import Limits
+from poselab.parallel.isolated import analyze_isolated
 from poselab.settings import InferenceSettings, run_key
-from poselab.video import Limits
+from poselab.store.analysis import ANNOTATED_FILE, RECORD_FILE, Analysis
+from poselab.store.library import Library, poselab_home
+from poselab.store.library_fs import link_or_copy
 
 _MEMO_KEY = "runner.memo"
 _RUNNING_KEY = "runner.running"  # the (file, run key) being analysed now
@@ -176,7 +176,7 @@ def _keep_in_library(analysis: Analysis) -> Analysis:
 
 
 def _store_upload(uploaded: UploadLike) -> tuple[Path, str]:
-    """Writes the upload once, named by its SHA-256 (the same value as ``poselab.analysis.content_hash``)."""
+    """Writes the upload once, named by its SHA-256 (the same value as ``poselab.store.analysis.content_hash``)."""
     data = uploaded.getbuffer()
     digest = hashlib.sha256(data).hexdigest()
     suffix = Path(uploaded.name).suffix.lower()

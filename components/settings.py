@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from poselab.models import VARIANTS
+from poselab.engine.models import VARIANTS
 from poselab.settings import MODEL_SPEED_HINTS, InferenceSettings
 
 

@@ -1,6 +1,6 @@
 """The Live webcam panel: the browser's camera over WebRTC, the live figures, and recording.
 
-The media thread belongs to streamlit-webrtc and runs ``poselab.live.LiveProcessor`` (one per
+The media thread belongs to streamlit-webrtc and runs ``poselab.live.processor.LiveProcessor`` (one per
 connection, with its own landmarker). This module never waits on it: each rerun hands it the
 sidebar's settings, and fragments on a timer read its locked snapshot.
 """
@@ -19,18 +19,18 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from components.motion_views import live_reps_panel
 from components.settings import DisplaySettings
-from poselab.analysis import Analysis
+from poselab.engine.models import ensure_model
 from poselab.errors import PoseLabError
-from poselab.ice import ICE_ENV, parse_ice_servers
-from poselab.live import HISTORY_S, LiveProcessor, LiveSnapshot, LiveStats
-from poselab.live_recording import new_recording_folder
-from poselab.models import ensure_model
+from poselab.live.ice import ICE_ENV, parse_ice_servers
+from poselab.live.processor import HISTORY_S, LiveProcessor, LiveSnapshot, LiveStats
+from poselab.live.recording import new_recording_folder
 from poselab.render.overlay import OverlayStyle
 from poselab.render.plot3d import skeleton_figure, to_plot_xyz
 from poselab.render.timeseries import COORDINATES, landmark_timeseries
 from poselab.sequence import PoseSequence
 from poselab.settings import InferenceSettings
 from poselab.skeleton import LANDMARK_NAMES
+from poselab.store.analysis import Analysis
 
 PANEL_EVERY_S = 0.5  # metrics and the rolling chart
 # The 3D snapshot. Each refresh makes the browser redraw the WebGL scene: without a GPU (software WebGL) that
@@ -269,7 +269,7 @@ def _recording_results(holder: LiveHolder, display: DisplaySettings, key: str) -
 
 def _save_to_library(analysis: Analysis) -> None:
     try:
-        from poselab.library import Library
+        from poselab.store.library import Library
 
         entry = Library().save(analysis, kind="live")
     except PoseLabError as error:

@@ -12,7 +12,7 @@ from components.results import show_results
 from components.runner import KeptUpload, analyze_upload, saved_in_library
 from components.settings import settings_sidebar
 from poselab.errors import Cancelled, PoseLabError
-from poselab.video import SUPPORTED_TYPES
+from poselab.media.decode import SUPPORTED_TYPES
 
 _KEPT = "analyze.kept_upload"  # the last clip analysed (not a widget key: survives other pages)
 _HAD_FILE = "analyze.had_file"  # the uploader held a file in this page's last run

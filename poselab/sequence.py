@@ -15,7 +15,7 @@ segmentation       (T, h, w) | None uint8       optional person mask 0..255, dow
 =================  ===============  ==========  ===============================================
 
 A slot with no person in a frame is NaN in every float field. Slots are kept consistent over
-time by ``poselab.tracking`` (slot 0 stays the same person while the tracker can follow them).
+time by ``poselab.engine.tracking`` (slot 0 stays the same person while the tracker can follow them).
 """
 
 from __future__ import annotations

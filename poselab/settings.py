@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from poselab.models import VARIANTS, variant_name
+from poselab.engine.models import VARIANTS, variant_name
 
 MODEL_SPEED_HINTS = {"lite": "fastest", "full": "balanced", "heavy": "most accurate, ~2.5x slower"}
 

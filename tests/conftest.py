@@ -33,7 +33,7 @@ def test_data() -> Path:
 
 @pytest.fixture(scope="session")
 def model_dir() -> Path:
-    """../shared/models, from POSELAB_MODEL_DIR (also what poselab.models reads)."""
+    """../shared/models, from POSELAB_MODEL_DIR (also what poselab.engine.models reads)."""
     path = _env_dir("POSELAB_MODEL_DIR")
     if path is None or not (path / "pose_landmarker_full.task").is_file():
         pytest.skip("model bundles not found: set POSELAB_MODEL_DIR to ../shared/models (as .ci/run does)")

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from poselab.video import iter_frames, probe
+from poselab.media.decode import iter_frames, probe
 from tests.conftest import REPO, write_test_clip
 
 CLI_TIMEOUT_S = 180
@@ -235,7 +235,7 @@ def test_configured_limits_are_named_in_the_message(variable: str, value: str, f
 
 def test_limit_hidden_from_the_header_is_caught_while_decoding(tmp_path: Path) -> None:
     """A container may understate its length; decoding stops at the limit with a message naming it."""
-    from poselab.video import Limits
+    from poselab.media.decode import Limits
 
     source = write_test_clip(tmp_path / "clip.mp4", frames=10)
     with pytest.raises(Exception, match="more than 4 frames"):

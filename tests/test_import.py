@@ -8,7 +8,7 @@ from tests.conftest import REPO
 
 def test_poselab_imports_no_streamlit() -> None:
     code = (
-        "import sys, poselab, poselab.cli, poselab.pipeline, poselab.render.plot3d, poselab.export\n"
+        "import sys, poselab, poselab.cli.commands, poselab.engine.pipeline, poselab.render.plot3d, poselab.store.tables\n"
         "bad = [m for m in sys.modules if m.split('.')[0] == 'streamlit']\n"
         "assert not bad, bad\n"
         "print('ok')"
@@ -24,4 +24,4 @@ def test_only_the_landmarker_imports_mediapipe() -> None:
         if any(line.lstrip().startswith(("import mediapipe", "from mediapipe"))
                for line in path.read_text().splitlines())
     ]
-    assert importers == ["poselab/landmarker.py"]
+    assert importers == ["poselab/engine/landmarker.py"]

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 import components.runner as runner
 from components.analyze_views import display_width_px, people_world_xyz_m
-from poselab.library import Library
+from poselab.store.library import Library
 from tests.conftest import write_test_clip
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "analyze.py")
@@ -212,7 +212,7 @@ def test_inspected_frame_is_the_analysed_frame_when_the_stream_starts_late(tmp_p
 
     import av
 
-    from poselab.video import iter_frames, read_frame_at
+    from poselab.media.decode import iter_frames, read_frame_at
 
     path = tmp_path / "late.mp4"
     with av.open(str(path), "w") as container:
@@ -232,7 +232,7 @@ def test_inspected_frame_is_the_analysed_frame_when_the_stream_starts_late(tmp_p
 
 
 def test_progress_text_gives_frames_fps_and_time_left() -> None:
-    from poselab.pipeline import Progress
+    from poselab.engine.pipeline import Progress
 
     shown: list[tuple[float, str]] = []
 

@@ -15,8 +15,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import components.runner as runner
-from poselab.library import Library
 from poselab.sequence import PoseSequence
+from poselab.store.library import Library
 from tests.conftest import write_test_clip
 from tests.test_bad_input import (
     REFUSED,
@@ -141,7 +141,7 @@ def test_full_disk_while_saving_leaves_nothing_half_written(tmp_path: Path, mode
 
 @pytest.fixture(scope="module")
 def squat_frames(test_data: Path) -> list[np.ndarray]:
-    from poselab.video import iter_frames
+    from poselab.media.decode import iter_frames
 
     frames = iter_frames(test_data / "mediapipe" / "pose_squats.mp4")
     return [next(frames).image_rgb for _ in range(6)]

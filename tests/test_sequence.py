@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from poselab.builder import SequenceBuilder
-from poselab.export import LANDMARK_COLUMNS, landmarks_frame, summary
-from poselab.landmarker import FramePoses
+from poselab.engine.builder import SequenceBuilder
+from poselab.engine.landmarker import FramePoses
+from poselab.engine.tracking import SlotTracker
 from poselab.sequence import PoseSequence, VideoInfo, concat_frames
 from poselab.skeleton import CONNECTIONS, LANDMARK_INDEX, LANDMARK_NAMES, NUM_LANDMARKS
-from poselab.tracking import SlotTracker
+from poselab.store.tables import LANDMARK_COLUMNS, landmarks_frame, summary
 
 VIDEO = VideoInfo(width=100, height=80, fps=10.0, frame_count=3, duration_s=0.3, source_name="t.mp4")
 

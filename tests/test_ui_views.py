@@ -10,13 +10,13 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from poselab.library import Library
+from poselab.motion.reps import Rep
 from poselab.render.colors import SIDE_RGB, css, person_rgb
-from poselab.reps import Rep
 from poselab.sequence import VideoInfo
 from poselab.settings import InferenceSettings
+from poselab.store.library import Library
 from tests.conftest import REPO
-from tests.test_library import make_analysis
+from tests.store.test_library import make_analysis
 
 EMOJI = re.compile("[\U0001F000-\U0001FFFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]")
 

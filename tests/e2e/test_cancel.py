@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from poselab.video import iter_frames
+from poselab.media.decode import iter_frames
 from tests.e2e.conftest import AppServer, assert_clean_log
 from tests.test_bad_input import write_clip
 

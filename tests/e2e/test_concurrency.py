@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from poselab.analysis import content_hash
-from poselab.library import Library
-from poselab.pipeline import analyze_clip
+from poselab.engine.pipeline import analyze_clip
+from poselab.media.decode import iter_frames
 from poselab.sequence import PoseSequence
 from poselab.settings import InferenceSettings
-from poselab.video import iter_frames
+from poselab.store.analysis import content_hash
+from poselab.store.library import Library
 from tests.e2e.conftest import AppServer, assert_clean_log
 from tests.test_bad_input import write_clip
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from poselab.analysis import Analysis, content_hash
-from poselab.library import Library
 from poselab.settings import InferenceSettings
+from poselab.store.analysis import Analysis, content_hash
+from poselab.store.library import Library
 from tests.e2e.conftest import AppServer, assert_clean_log
 
 pytestmark = pytest.mark.e2e
@@ -21,7 +21,7 @@ _PLOTS = "Array.from(document.querySelectorAll('.js-plotly-plot'))"
 @pytest.fixture(scope="module")
 def saved(app_server: AppServer, test_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Three analyses of the squat clip in the server's library: two to compare, one to delete."""
-    from poselab.pipeline import analyze_clip
+    from poselab.engine.pipeline import analyze_clip
 
     clip = test_data / "mediapipe" / "pose_squats.mp4"
     library = Library(app_server.home)

@@ -12,8 +12,8 @@ import cv2
 import numpy as np
 import pytest
 
-from poselab.library import Library
-from poselab.video import iter_frames
+from poselab.media.decode import iter_frames
+from poselab.store.library import Library
 from tests.e2e.conftest import assert_clean_log
 
 pytestmark = pytest.mark.e2e

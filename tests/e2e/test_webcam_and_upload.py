@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from poselab.video import iter_frames
+from poselab.media.decode import iter_frames
 from tests.e2e.conftest import AppServer, assert_clean_log
 from tests.e2e.test_concurrency import _assert_same_as_serial, _frames_shown
 from tests.e2e.test_live import _metric, _wait_for

@@ -1,0 +1,217 @@
+"""``python -m poselab``: analyse a clip from the command line.
+
+Exit codes: 0 done, 2 bad input or usage (one ``error: ...`` line on stderr), 1 unexpected failure.
+Outputs are written into a temporary folder beside ``--out`` and moved in only when complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from poselab.cli.library import add_library_parser, library_draft, run_library
+from poselab.cli.nativelog import native_stderr_to_log
+from poselab.engine.models import VARIANTS
+from poselab.errors import PoseLabError, StorageError
+from poselab.media.decode import Limits, probe
+from poselab.settings import InferenceSettings
+
+if TYPE_CHECKING:
+    from poselab.engine.pipeline import Progress
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m poselab", description="PoseLab: human pose tracking.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    analyze = commands.add_parser("analyze", help="track poses in a clip or image and write the results")
+    analyze.add_argument("input", type=Path, help="video (mp4, mov, m4v, webm, avi, mkv) or image (jpg, png)")
+    analyze.add_argument("--out", type=Path, required=True, help="folder to write the results into")
+    analyze.add_argument("--model", choices=VARIANTS, default="full", help="lite, full or heavy (default full)")
+    analyze.add_argument("--num-poses", type=int, default=1, help="most people to track (default 1)")
+    analyze.add_argument("--min-detection-confidence", type=_unit_float, default=0.5)
+    analyze.add_argument("--min-presence-confidence", type=_unit_float, default=0.5)
+    analyze.add_argument("--min-tracking-confidence", type=_unit_float, default=0.5)
+    analyze.add_argument("--segmentation", action="store_true", help="also compute the person mask")
+    analyze.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
+    analyze.add_argument("--workers", type=_worker_count, default=1,
+                         help="processes tracking segments of the clip in parallel (default 1)")
+    analyze.add_argument("--save", action="store_true", help="also store the analysis in the library")
+    motion = analyze.add_argument_group("motion analysis (landmarks.csv holds the smoothed values)")
+    motion.add_argument("--smoothing", choices=("none", "one-euro", "butterworth"), default="none",
+                        help="filter landmarks: causal One Euro, or zero-phase Butterworth (default none)")
+    motion.add_argument("--min-cutoff", type=float, help="One Euro min cutoff in Hz (default 1.5; lower = smoother)")
+    motion.add_argument("--beta", type=float, help="One Euro speed coefficient (default 14; higher = less lag)")
+    motion.add_argument("--d-cutoff", type=float, help="One Euro speed cutoff in Hz (default 0.2)")
+    motion.add_argument("--cutoff", type=float,
+                        help="Butterworth cutoff in Hz, below fps / 2 (default 6, or 0.4 x fps on slower clips)")
+    motion.add_argument("--order", type=int, help="Butterworth order (default 2)")
+    motion.add_argument("--max-gap", type=int, help="Butterworth: interpolate gaps up to this many frames (10)")
+    motion.add_argument("--angle-space", choices=("world", "image"), default="world",
+                        help="joint angles from world (3D, default) or image-plane landmarks")
+    motion.add_argument("--reps", type=_rep_spec, metavar="ANGLE:LOW:HIGH",
+                        help="count repetitions, e.g. left_knee:100:150; writes reps.json")
+    models = commands.add_parser("models", help="list or download the pose landmarker bundles")
+    models.add_argument("action", choices=("list", "fetch"))
+    models.add_argument("variants", nargs="*", metavar="VARIANT", help="lite, full or heavy (default full)")
+    add_library_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except PoseLabError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader left (`library list | head`): not an error of ours. Python's recipe: point stdout at
+        # devnull so the flush at exit does not raise again, and end as a program killed by SIGPIPE would.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    settings = InferenceSettings(
+        model=args.model,
+        num_poses=args.num_poses,
+        min_detection_confidence=args.min_detection_confidence,
+        min_presence_confidence=args.min_presence_confidence,
+        min_tracking_confidence=args.min_tracking_confidence,
+        segmentation=args.segmentation,
+    )
+    limits = Limits.from_env()
+    info = probe(args.input, limits)  # bad input fails here, before anything is written
+    from poselab.motion.smoothing import SmoothingSettings
+
+    SmoothingSettings.from_args(args).check_rate(info.fps)  # bad smoothing parameters fail before inference
+    from poselab.cli.output import write_analysis  # imports MediaPipe: only once the input is known good
+    from poselab.engine.pipeline import analyze_clip
+
+    with native_stderr_to_log(), staging_dir(args.out) as staging, library_draft(args, settings) as saved:
+        video_out = None if args.no_video or info.is_image else staging / "annotated.mp4"
+        try:
+            sequence = analyze_clip(args.input, settings, video_out=video_out, limits=limits, progress=ProgressBar(),
+                                    workers=args.workers)
+            write_analysis(sequence, staging, args)
+            if saved is not None:
+                saved.finish(sequence, video_out)
+        except OSError as error:  # a full disk or a vanished folder: say so, the staging folder goes
+            raise StorageError(f"cannot write the results ({error.strerror or error}); nothing was written") from None
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+class staging_dir:  # noqa: N801 - used as a context manager, reads like one
+    """A temp folder beside ``out``; on success its files move into ``out``, on failure it vanishes."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+
+    def __enter__(self) -> Path:
+        try:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            self.path = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", dir=self.out.parent))
+        except OSError as error:
+            raise PoseLabError(f"cannot write into {self.out.parent}: {error.strerror}") from None
+        return self.path
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: object) -> None:
+        try:
+            if kind is None:
+                self._publish()
+        finally:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    def _publish(self) -> None:
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            for item in sorted(self.path.iterdir()):
+                target = self.out / item.name
+                if target.is_dir():
+                    shutil.rmtree(target)
+                shutil.move(str(item), str(target))
+        except OSError as error:
+            raise PoseLabError(f"cannot write the results into {self.out}: {error.strerror}") from None
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr: frames, fps and time left."""
+
+    def __init__(self, width: int = 30) -> None:
+        self.width = width
+        self._last_draw = 0.0
+        self._tty = sys.stderr.isatty()
+
+    def __call__(self, progress: Progress) -> None:
+        now = time.monotonic()
+        total = progress.frames_total
+        finished = total and progress.frames_done >= total
+        if now - self._last_draw < (0.1 if self._tty else 2.0) and not finished:
+            return
+        self._last_draw = now
+        share = min(progress.frames_done / total, 1.0) if total else 0.0
+        bar = "#" * int(share * self.width)
+        left = progress.remaining_s
+        eta = f", {left:4.0f} s left" if left is not None else ""
+        line = f"[{bar:<{self.width}}] {progress.frames_done}/{total or '?'} frames, {progress.fps:5.1f} fps{eta}"
+        end = "\n" if finished or not self._tty else ""
+        print(("\r" if self._tty else "") + line, end=end, file=sys.stderr, flush=True)
+
+
+def run_models(args: argparse.Namespace) -> int:
+    from poselab.engine.models import ensure_model, find_model, variant_name
+
+    if args.action == "list":
+        for variant in VARIANTS:
+            print(f"{variant:6} {find_model(variant) or 'not downloaded'}")
+        return 0
+    for variant in [variant_name(v) for v in args.variants or ["full"]]:
+        if find_model(variant) is None:
+            print(f"downloading the {variant} model", file=sys.stderr)
+        path = ensure_model(variant, progress=_download_bar)
+        print(f"{variant}: {path}", file=sys.stderr)
+    return 0
+
+
+def _download_bar(done: int, total: int) -> None:
+    text = f"{done / 1e6:6.1f} MB" + (f" of {total / 1e6:.1f} MB" if total else "")
+    print("\r" + text, end="\n" if total and done >= total else "", file=sys.stderr, flush=True)
+
+
+def _rep_spec(text: str) -> object:  # a poselab.motion.reps.RepSpec, imported late to keep startup light
+    from poselab.motion.reps import RepSpec
+
+    try:
+        return RepSpec.parse(text)
+    except PoseLabError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _worker_count(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 8:
+        raise argparse.ArgumentTypeError(f"{text} is not between 1 and 8")
+    return value
+
+
+def _unit_float(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
+COMMANDS = {"analyze": run_analyze, "models": run_models, "library": run_library}

@@ -1,0 +1,1 @@
+"""Landmarks from frames in one process: models, the landmarker (only MediaPipe import), slots, pipeline."""

@@ -1,0 +1,1 @@
+"""The webcam stream: the per-frame processor, recording to the library, ICE servers."""

@@ -1,0 +1,1 @@
+"""Motion from landmarks: smoothing, joint angles, repetitions, quality figures, comparisons."""

@@ -1,0 +1,141 @@
+"""Spawned child processes: their entry points, and what they inherit from the parent when they start.
+
+Spawning unpickles the target function by importing its module; this one imports nothing heavy, so
+a child can put stand-ins in place before MediaPipe is imported. Two kinds of child: a tracking
+helper of ``parallel`` (one segment) and a whole analysis of ``isolated`` (at a lower priority).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+import traceback
+import types
+from collections.abc import Iterator
+from multiprocessing import spawn
+from multiprocessing.queues import Queue
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+from poselab.engine.allocator import apply_allocator_policy, mmap_threshold_fixed
+from poselab.errors import PoseLabError
+from poselab.parallel.cpus import pin_this_thread
+
+if TYPE_CHECKING:
+    from poselab.settings import InferenceSettings
+
+
+def helper_entry(index: int, settings: InferenceSettings, inbox: Queue, messages: Queue,
+                 cpu: int | None = None) -> None:
+    """Load what tracking needs (modules and model), say so, then track the segment handed out (if any),
+    kept to core ``cpu`` (see ``cpus``)."""
+    apply_allocator_policy()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
+    pin_this_thread(cpu)  # before MediaPipe and the decoder start threads: they inherit it
+    stand_in_for_unused_imports()
+    from poselab.engine.landmarker import PoseDetector  # MediaPipe and friends: most of a helper's start-up time
+    from poselab.parallel.workers import _child_main
+
+    try:
+        detector: PoseDetector | None = PoseDetector(settings, video=True)
+    except Exception:  # _child_main opens it again and reports what went wrong
+        detector = None
+    messages.put(("ready", index, mmap_threshold_fixed()))  # the payload: for tests and diagnostics
+    job = inbox.get()
+    if job is not None:
+        _child_main(job, messages, detector)
+    elif detector is not None:
+        detector.close()
+
+
+def isolated_entry(request: tuple, niceness_steps: int, messages: Queue) -> None:
+    """A whole analysis in this process, ``niceness_steps`` nicer than the parent (threads and workers
+    started later inherit it); see ``isolated.run_request``."""
+    apply_allocator_policy()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_terminate)
+    with contextlib.suppress(OSError):
+        os.nice(niceness_steps)
+    stand_in_for_unused_imports()
+    from poselab.parallel.isolated import run_request
+
+    run_request(request, messages)
+
+
+def _exit_on_terminate(_signal: int, _frame: object) -> None:
+    # Unwinds normally, so the analysis ends the workers it started and closes its files.
+    raise SystemExit(1)
+
+
+def send_failure(messages: Queue, address: tuple, error: BaseException) -> None:
+    """A child's failure for its parent, called in the ``except`` block: a PoseLabError as itself (its
+    text is meant for users), anything else (a bug) as one line, with the traceback in the server log."""
+    if isinstance(error, PoseLabError):
+        messages.put(("error", *address, error))
+    else:
+        traceback.print_exc()
+        messages.put(("error", *address, f"{type(error).__name__}: {error}"))
+
+
+def raise_failure(payload: object, who: str) -> NoReturn:
+    """The parent's side of ``send_failure``."""
+    if isinstance(payload, PoseLabError):
+        raise payload
+    raise RuntimeError(f"{who} failed: {payload} (traceback in the server log)")
+
+
+_SPAWN_LOCK = threading.Lock()
+_GUARDED = threading.local()  # set while this thread starts children under spawn_guard
+
+
+@contextlib.contextmanager
+def spawn_guard(scratch_dir: Path) -> Iterator[None]:
+    """What children spawned in this block inherit, and what not.
+
+    - not the parent's ``__main__``: children would re-run the parent's main file, and under Streamlit
+      that is a page script (each script run installs its page as ``__main__``, in any session's thread,
+      at any moment), so they would run a page. Swapping ``__main__`` here lost that race when sessions
+      started at once; the main module is dropped from the start-up data instead (see below).
+    - ``TMPDIR`` = a scratch folder the parent removes: a child terminated mid-import (cancel) can
+      otherwise leave third-party temporary files (ctypes runs gcc to find libraries) in /tmp.
+    """
+    with _SPAWN_LOCK:
+        tmpdir = os.environ.get("TMPDIR")
+        os.environ["TMPDIR"] = str(scratch_dir)
+        _GUARDED.active = True
+        try:
+            yield
+        finally:
+            _GUARDED.active = False
+            if tmpdir is None:
+                os.environ.pop("TMPDIR", None)
+            else:
+                os.environ["TMPDIR"] = tmpdir
+
+
+def _preparation_data(name: str) -> dict:
+    """multiprocessing's start-up data for a spawned child, without the parent's main module when it
+    is spawned under ``spawn_guard`` (our entry points import what they need themselves)."""
+    data = _STDLIB_PREPARATION_DATA(name)
+    if getattr(_GUARDED, "active", False):
+        data.pop("init_main_from_name", None)
+        data.pop("init_main_from_path", None)
+    return data
+
+
+# Looked up in the spawning thread on every start; other children (not ours) are left as they were.
+_STDLIB_PREPARATION_DATA = getattr(spawn.get_preparation_data, "poselab_wrapped", spawn.get_preparation_data)
+_preparation_data.poselab_wrapped = _STDLIB_PREPARATION_DATA  # type: ignore[attr-defined]
+spawn.get_preparation_data = _preparation_data
+
+
+def stand_in_for_unused_imports() -> None:
+    """Empty modules for what MediaPipe imports but a helper never runs: matplotlib (its drawing
+    helpers) and sounddevice (its audio tasks). That is half of a helper's start-up (0.88 -> 0.41 s
+    to import the pipeline), time in which the helper would not track. Only in helper processes."""
+    for name in ("matplotlib", "matplotlib.pyplot", "sounddevice"):
+        sys.modules.setdefault(name, types.ModuleType(name))
+    sys.modules["matplotlib"].pyplot = sys.modules["matplotlib.pyplot"]  # type: ignore[attr-defined]
