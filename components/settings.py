@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from poselab.engine.models import VARIANTS
-from poselab.settings import MODEL_SPEED_HINTS, InferenceSettings
+from poselab.settings import MODEL_SPEED_HINTS, VARIANTS, InferenceSettings
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,23 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from poselab.engine.models import VARIANTS, variant_name
+from poselab.errors import ModelError
+
+VARIANTS: tuple[str, ...] = ("lite", "full", "heavy")  # model_complexity 0, 1, 2 (model files: engine.models)
 
 MODEL_SPEED_HINTS = {"lite": "fastest", "full": "balanced", "heavy": "most accurate, ~2.5x slower"}
+
+
+def variant_name(model: str | int) -> str:
+    """'lite'/'full'/'heavy' from a name or a model_complexity 0/1/2."""
+    if isinstance(model, int) or (isinstance(model, str) and model.isdigit()):
+        index = int(model)
+        if not 0 <= index < len(VARIANTS):
+            raise ModelError(f"model complexity must be 0, 1 or 2, not {index}")
+        return VARIANTS[index]
+    if model not in VARIANTS:
+        raise ModelError(f"unknown model {model!r}; choose one of {', '.join(VARIANTS)}")
+    return model
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,9 @@ from typing import TYPE_CHECKING
 
 from poselab.cli.library import add_library_parser, library_draft, run_library
 from poselab.cli.nativelog import native_stderr_to_log
-from poselab.engine.models import VARIANTS
 from poselab.errors import PoseLabError, StorageError
 from poselab.media.decode import Limits, probe
-from poselab.settings import InferenceSettings
+from poselab.settings import VARIANTS, InferenceSettings
 
 if TYPE_CHECKING:
     from poselab.engine.pipeline import Progress
@@ -172,7 +171,8 @@ class ProgressBar:
 
 
 def run_models(args: argparse.Namespace) -> int:
-    from poselab.engine.models import ensure_model, find_model, variant_name
+    from poselab.engine.models import ensure_model, find_model
+    from poselab.settings import variant_name
 
     if args.action == "list":
         for variant in VARIANTS:

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from poselab.errors import ModelError
+from poselab.settings import variant_name  # the model names are settings' vocabulary
 
-VARIANTS: tuple[str, ...] = ("lite", "full", "heavy")
 MODEL_DIR_ENV = "POSELAB_MODEL_DIR"
 MODEL_URL_ENV = "POSELAB_MODEL_URL"
 OFFICIAL_URL = (
@@ -27,18 +27,6 @@ _BUNDLE_MEMBERS = {"pose_detector.tflite", "pose_landmarks_detector.tflite"}
 _CHUNK_BYTES = 1 << 16
 
 ProgressFn = Callable[[int, int], None]  # (bytes done, bytes total or 0 when unknown)
-
-
-def variant_name(model: str | int) -> str:
-    """'lite'/'full'/'heavy' from a name or a model_complexity 0/1/2."""
-    if isinstance(model, int) or (isinstance(model, str) and model.isdigit()):
-        index = int(model)
-        if not 0 <= index < len(VARIANTS):
-            raise ModelError(f"model complexity must be 0, 1 or 2, not {index}")
-        return VARIANTS[index]
-    if model not in VARIANTS:
-        raise ModelError(f"unknown model {model!r}; choose one of {', '.join(VARIANTS)}")
-    return model
 
 
 def file_name(variant: str) -> str:

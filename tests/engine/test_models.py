@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from poselab.engine.models import ensure_model, find_model, variant_name, verify_bundle
+from poselab.engine.models import ensure_model, find_model, verify_bundle
 from poselab.errors import ModelError
+from poselab.settings import variant_name
 
 
 def _bundle_bytes() -> bytes:
