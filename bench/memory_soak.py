@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from poselab.engine.pipeline import analyze_clip
+from poselab.parallel.analyze import analyze_clip
 from poselab.parallel.isolated import analyze_isolated
 from poselab.settings import InferenceSettings
 from poselab.store.analysis import Analysis, content_hash

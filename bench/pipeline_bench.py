@@ -63,7 +63,7 @@ def bare_loop(clip: Path, model: str) -> int:
 def run_case(case: str, model: str, clip: Path) -> dict:
     """Runs one case here and now; returns frames, seconds, this process's peak RSS and the peak total RSS
     of this process and its children (the parallel workers), all in MB."""
-    from poselab.engine.pipeline import analyze_clip
+    from poselab.parallel.analyze import analyze_clip
     from poselab.settings import InferenceSettings
 
     sampler = RssSampler()

@@ -37,7 +37,7 @@ TICK_S = 0.01
 
 
 def analyse(mode: str, clip: Path, out_dir: Path) -> None:
-    from poselab.engine.pipeline import analyze_clip
+    from poselab.parallel.analyze import analyze_clip
     from poselab.parallel.isolated import analyze_isolated
     from poselab.settings import InferenceSettings
 

@@ -19,8 +19,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import components.runner as runner
-from poselab.engine.pipeline import analyze_clip
 from poselab.errors import Cancelled
+from poselab.parallel.analyze import analyze_clip
 from poselab.settings import InferenceSettings
 from tests.conftest import REPO, write_test_clip
 from tests.test_bad_input import run_cli

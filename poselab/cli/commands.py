@@ -97,7 +97,7 @@ def run_analyze(args: argparse.Namespace) -> int:
 
     SmoothingSettings.from_args(args).check_rate(info.fps)  # bad smoothing parameters fail before inference
     from poselab.cli.output import write_analysis  # imports MediaPipe: only once the input is known good
-    from poselab.engine.pipeline import analyze_clip
+    from poselab.parallel.analyze import analyze_clip
 
     with native_stderr_to_log(), staging_dir(args.out) as staging, library_draft(args, settings) as saved:
         video_out = None if args.no_video or info.is_image else staging / "annotated.mp4"

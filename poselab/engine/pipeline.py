@@ -4,7 +4,7 @@ Drawing and H.264 encoding run on a background thread behind a short bounded que
 never waits for x264 (which releases the GIL). Frames are decoded into a small FramePool and drawn on
 in place, so memory stays flat whatever the clip length (no 6 MB array per 1080p frame, see
 ``framepool`` and ``allocator``).
-``workers > 1`` hands a clip to ``poselab.parallel.workers`` (segments tracked in separate processes).
+This is the serial engine: ``parallel/analyze.py`` chooses between it and several processes (``workers``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from poselab.engine.allocator import apply_allocator_policy, mmap_threshold_fixe
 from poselab.engine.builder import SequenceBuilder
 from poselab.engine.landmarker import PoseDetector
 from poselab.errors import raise_if_cancelled
-from poselab.media.decode import Frame, Limits, iter_frames, probe
+from poselab.media.decode import Frame, Limits, iter_frames
 from poselab.media.encode import H264Writer
 from poselab.media.framepool import FramePool
 from poselab.render.overlay import OverlayStyle, draw_pose
@@ -63,26 +63,19 @@ class Progress:
 ProgressFn = Callable[[Progress], None]
 
 
-def analyze_clip(
+def analyze_serial(
     path: Path,
     settings: InferenceSettings,
+    info: VideoInfo,
     video_out: Path | None = None,
     style: OverlayStyle = DEFAULT_STYLE,
     limits: Limits = DEFAULT_LIMITS,
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
-    workers: int = 1,
 ) -> PoseSequence:
-    """Landmarks of every frame of a clip or image; draws the annotated H.264 video to ``video_out``.
-
-    ``workers`` > 1 splits a video into that many segments tracked in parallel processes.
-    """
+    """Landmarks of every frame of a clip or image (``info``: its probe), in this process; draws the
+    annotated H.264 video to ``video_out``."""
     apply_allocator_policy()  # also for callers that are not one of our entry points (notebooks, benches)
-    info = probe(path, limits)
-    if workers > 1 and not info.is_image:
-        from poselab.parallel.workers import analyze_parallel  # spawns processes: loaded only when asked for
-
-        return analyze_parallel(path, settings, info, workers, video_out, style, limits, progress, cancel)
     started = time.perf_counter()
     builder = new_builder(settings, info)
     writer = OverlayWriter(video_out, info, style) if video_out and not info.is_image else None

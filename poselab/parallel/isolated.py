@@ -13,22 +13,20 @@ from __future__ import annotations
 import multiprocessing as mp
 import queue
 import shutil
-import signal
 import tempfile
 import threading
-import time
 from pathlib import Path
 
-from poselab.engine.pipeline import DEFAULT_LIMITS, DEFAULT_STYLE, Progress, ProgressFn, analyze_clip
+from poselab.engine.pipeline import DEFAULT_LIMITS, DEFAULT_STYLE, ProgressFn
 from poselab.errors import PoseLabError, raise_if_cancelled
 from poselab.media.decode import Limits
-from poselab.parallel.spawning import isolated_entry, raise_failure, send_failure, spawn_guard
+from poselab.parallel.isolated_process import isolated_entry
+from poselab.parallel.spawning import raise_failure, spawn_guard
 from poselab.render.overlay import OverlayStyle
 from poselab.sequence import PoseSequence
 from poselab.settings import InferenceSettings
 
 BATCH_NICENESS_STEPS = 10  # live streams on the same machine come first
-PROGRESS_EVERY_S = 0.1
 _POLL_S = 0.2
 
 
@@ -84,31 +82,3 @@ def _wait(child: mp.process.BaseProcess, messages: mp.Queue, progress: ProgressF
             return payload
         else:
             raise_failure(payload, "the analysis process")
-
-
-def run_request(request: tuple, messages: mp.Queue) -> None:
-    """The child's side: runs the analysis, reporting progress (throttled), then the result or the error."""
-    path, settings, video_out, style, limits, workers = request
-    last_s = [0.0]
-
-    def report(done: Progress) -> None:
-        now_s = time.monotonic()
-        if now_s - last_s[0] >= PROGRESS_EVERY_S or done.frames_done == done.frames_total:
-            last_s[0] = now_s
-            messages.put(("progress", done))
-
-    try:
-        sequence = analyze_clip(path, settings, video_out, style, limits, report, workers=workers)
-    except Exception as error:  # not BaseException: SIGTERM's SystemExit must unwind (it ends the workers)
-        _plain_kill_from_now_on()
-        send_failure(messages, (), error)
-    else:
-        _plain_kill_from_now_on()
-        messages.put(("done", sequence))
-
-
-def _plain_kill_from_now_on() -> None:
-    # No workers are left to end. The parent terminates a child still shutting down once it has the answer,
-    # and a SystemExit raised inside the interpreter's shutdown (logging's atexit hook, holding a lock)
-    # would print a traceback into the server log.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)

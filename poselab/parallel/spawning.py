@@ -1,15 +1,14 @@
-"""Spawned child processes: their entry points, and what they inherit from the parent when they start.
+"""Spawned child processes: what they inherit from the parent when they start, and how failures cross back.
 
-Spawning unpickles the target function by importing its module; this one imports nothing heavy, so
-a child can put stand-ins in place before MediaPipe is imported. Two kinds of child: a tracking
-helper of ``parallel`` (one segment) and a whole analysis of ``isolated`` (at a lower priority).
+Spawning unpickles the target function by importing its module; the entry points (``helper_process``: a
+tracking helper, one segment; ``isolated_process``: a whole analysis at a lower priority) and this module
+import nothing heavy, so a child can put stand-ins in place before MediaPipe is imported.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import sys
 import threading
 import traceback
@@ -18,56 +17,9 @@ from collections.abc import Iterator
 from multiprocessing import spawn
 from multiprocessing.queues import Queue
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
-from poselab.engine.allocator import apply_allocator_policy, mmap_threshold_fixed
 from poselab.errors import PoseLabError
-from poselab.parallel.cpus import pin_this_thread
-
-if TYPE_CHECKING:
-    from poselab.settings import InferenceSettings
-
-
-def helper_entry(index: int, settings: InferenceSettings, inbox: Queue, messages: Queue,
-                 cpu: int | None = None) -> None:
-    """Load what tracking needs (modules and model), say so, then track the segment handed out (if any),
-    kept to core ``cpu`` (see ``cpus``)."""
-    apply_allocator_policy()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
-    pin_this_thread(cpu)  # before MediaPipe and the decoder start threads: they inherit it
-    stand_in_for_unused_imports()
-    from poselab.engine.landmarker import PoseDetector  # MediaPipe and friends: most of a helper's start-up time
-    from poselab.parallel.workers import _child_main
-
-    try:
-        detector: PoseDetector | None = PoseDetector(settings, video=True)
-    except Exception:  # _child_main opens it again and reports what went wrong
-        detector = None
-    messages.put(("ready", index, mmap_threshold_fixed()))  # the payload: for tests and diagnostics
-    job = inbox.get()
-    if job is not None:
-        _child_main(job, messages, detector)
-    elif detector is not None:
-        detector.close()
-
-
-def isolated_entry(request: tuple, niceness_steps: int, messages: Queue) -> None:
-    """A whole analysis in this process, ``niceness_steps`` nicer than the parent (threads and workers
-    started later inherit it); see ``isolated.run_request``."""
-    apply_allocator_policy()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _exit_on_terminate)
-    with contextlib.suppress(OSError):
-        os.nice(niceness_steps)
-    stand_in_for_unused_imports()
-    from poselab.parallel.isolated import run_request
-
-    run_request(request, messages)
-
-
-def _exit_on_terminate(_signal: int, _frame: object) -> None:
-    # Unwinds normally, so the analysis ends the workers it started and closes its files.
-    raise SystemExit(1)
 
 
 def send_failure(messages: Queue, address: tuple, error: BaseException) -> None:

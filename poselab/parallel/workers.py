@@ -14,13 +14,12 @@ leaving one process idle at the end. Each segment's annotated video is a separat
 remuxed into one file without re-encoding.
 
 A segment that started following other people than the segment before it at the seam is tracked
-again here, its warm-up steered to the previous segment's people (``stitch.steered``): results then
+again here, its warm-up steered to the previous segment's people (``seams.steered``): results then
 follow the same people as one worker, at the cost of tracking that segment twice.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
 import multiprocessing as mp
@@ -29,19 +28,21 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from poselab.engine.landmarker import PoseDetector
+from poselab.engine.pipeline import FrameCounter, analyze_serial, with_run_info
 from poselab.errors import PoseLabError, raise_if_cancelled
-from poselab.media.decode import Frame, Limits
+from poselab.media.decode import Limits
 from poselab.parallel.cpus import pinned, plan_cpus
-from poselab.parallel.seams import continues_previous, match_slots, permute_slots, steered
+from poselab.parallel.helper_process import helper_entry
+from poselab.parallel.seams import continues_previous, match_slots, permute_slots
+from poselab.parallel.segment_run import run_segment
 from poselab.parallel.segments import SegmentJob, plan_segments, split_remaining
-from poselab.parallel.spawning import helper_entry, raise_failure, send_failure, spawn_guard
-from poselab.parallel.videoparts import concat_videos, frames_between, render_segment
+from poselab.parallel.spawning import raise_failure, spawn_guard
+from poselab.parallel.videoparts import concat_videos, render_segment
 from poselab.render.overlay import OverlayStyle
 from poselab.sequence import PoseSequence, VideoInfo, concat_frames
 from poselab.settings import InferenceSettings
@@ -64,12 +65,10 @@ def analyze_parallel(
     cancel: threading.Event | None,
 ) -> PoseSequence:
     """``analyze_clip`` over ``workers`` processes; same result shape, slots consistent across seams."""
-    from poselab.engine import pipeline  # circular at import time: pipeline imports this module lazily
-
     if len(plan_segments(info.duration_s, workers)) == 1:
-        return pipeline.analyze_clip(path, settings, video_out, style, limits, progress, cancel)
+        return analyze_serial(path, settings, info, video_out, style, limits, progress, cancel)
     started = time.perf_counter()
-    counter = pipeline.FrameCounter(info.frame_count, started, progress)
+    counter = FrameCounter(info.frame_count, started, progress)
     with tempfile.TemporaryDirectory(prefix="poselab-parts-", dir=video_out.parent if video_out else None) as tmp:
         first = SegmentJob(0, path, settings, info, -math.inf, -math.inf, math.inf,
                            Path(tmp) / "part00.mp4" if video_out else None, style)
@@ -87,7 +86,7 @@ def analyze_parallel(
                 render_segment(path, info, style, sequence, job.start_s, job.end_s, videos[k])
             concat_videos(videos, video_out, info)  # type: ignore[arg-type]
     elapsed_s = time.perf_counter() - started
-    return pipeline.with_run_info(sequence, info, settings, elapsed_s, workers=len(jobs))
+    return with_run_info(sequence, info, settings, elapsed_s, workers=len(jobs))
 
 
 def stitch(parts: list[PoseSequence], jobs: list[SegmentJob],
@@ -219,61 +218,3 @@ def _drain(messages: mp.Queue, results: dict, counter: Callable[[int], None], bl
             results[index] = payload
         else:
             raise_failure(payload, f"tracking worker {index}")
-
-
-def _child_main(job: SegmentJob, messages: mp.Queue, detector: PoseDetector | None = None) -> None:
-    """A helper's work: progress in batches, then the result or the error."""
-    pending = [0, time.monotonic()]
-
-    def on_frame(_time_s: float) -> None:
-        pending[0] += 1
-        if time.monotonic() - pending[1] > 0.25:
-            messages.put(("frames", job.index, pending[0]))
-            pending[:] = [0, time.monotonic()]
-
-    try:
-        sequence = run_segment(job, on_frame, detector=detector)
-        messages.put(("frames", job.index, pending[0]))
-        messages.put(("done", job.index, sequence))
-    except BaseException as error:
-        send_failure(messages, (job.index,), error)
-
-
-def run_segment(job: SegmentJob, on_owned_frame: Callable[[float], object],
-                cancel: threading.Event | None = None, end_s: Callable[[], float] | None = None,
-                detector: PoseDetector | None = None, steer: PoseSequence | None = None) -> PoseSequence:
-    """Tracks one segment (warm-up included) and writes its part of the annotated video.
-
-    ``end_s``, when given, is asked before each frame: the parent's end is only known once the
-    helpers are ready. ``detector``: a fresh VIDEO-mode detector opened in advance (closed here).
-    ``steer``: the previous segment, whose people the warm-up is to lock onto.
-    """
-    from poselab.engine.pipeline import OverlayWriter, frame_pool, new_builder, track_frames
-
-    builder = new_builder(job.settings, job.info)
-    writer = OverlayWriter(job.video_part, job.info, job.style) if job.video_part else None
-    with detector or PoseDetector(job.settings, video=True) as detector:
-        frames = frames_between(job.path, job.warm_s, job.end_s, frame_pool(job.info))
-        if end_s is not None:
-            frames = _until(frames, end_s)
-        if steer is not None:
-            frames = steered(frames, steer, job.start_s)
-        track_frames(_counted(frames, job.start_s, on_owned_frame), detector, builder, writer, None, cancel,
-                     draw_from_s=job.start_s)
-    return builder.build(job.info)
-
-
-def _until(frames: Iterator[Frame], end_s: Callable[[], float]) -> Iterator[Frame]:
-    with contextlib.closing(frames):  # closes the file when we stop early
-        for frame in frames:
-            if frame.time_s >= end_s():
-                return
-            yield frame
-
-
-def _counted(frames: Iterator[Frame], from_s: float, on_frame: Callable[[float], object]) -> Iterator[Frame]:
-    """Calls ``on_frame(time_s)`` once each frame from ``from_s`` on is done (warm-up frames are not progress)."""
-    for frame in frames:
-        yield frame
-        if frame.time_s >= from_s:
-            on_frame(frame.time_s)

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from poselab.engine.pipeline import analyze_clip
 from poselab.media.decode import iter_frames
+from poselab.parallel.analyze import analyze_clip
 from poselab.sequence import PoseSequence
 from poselab.settings import InferenceSettings
 from poselab.store.analysis import content_hash

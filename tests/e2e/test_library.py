@@ -21,7 +21,7 @@ _PLOTS = "Array.from(document.querySelectorAll('.js-plotly-plot'))"
 @pytest.fixture(scope="module")
 def saved(app_server: AppServer, test_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Three analyses of the squat clip in the server's library: two to compare, one to delete."""
-    from poselab.engine.pipeline import analyze_clip
+    from poselab.parallel.analyze import analyze_clip
 
     clip = test_data / "mediapipe" / "pose_squats.mp4"
     library = Library(app_server.home)

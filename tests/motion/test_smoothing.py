@@ -40,7 +40,7 @@ CLIPS = {
 
 @functools.cache
 def _analyze(path: str) -> PoseSequence:
-    from poselab.engine.pipeline import analyze_clip
+    from poselab.parallel.analyze import analyze_clip
     from poselab.settings import InferenceSettings
 
     return analyze_clip(Path(path), InferenceSettings())

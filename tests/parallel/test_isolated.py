@@ -15,12 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from poselab.engine.pipeline import Progress, analyze_clip
+from poselab.engine.pipeline import Progress
 from poselab.errors import Cancelled, InputError, PoseLabError
 from poselab.media.decode import iter_frames
 from poselab.parallel import isolated
+from poselab.parallel.analyze import analyze_clip
 from poselab.parallel.isolated import BATCH_NICENESS_STEPS, analyze_isolated
-from poselab.parallel.spawning import isolated_entry
+from poselab.parallel.isolated_process import isolated_entry
 from poselab.settings import InferenceSettings
 from tests.test_bad_input import write_clip
 

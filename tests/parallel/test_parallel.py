@@ -14,11 +14,11 @@ import av
 import numpy as np
 import pytest
 
-from poselab.engine.pipeline import analyze_clip
 from poselab.errors import Cancelled
 from poselab.media.decode import iter_frames
-from poselab.parallel import segments
+from poselab.parallel import segment_run, segments
 from poselab.parallel import workers as parallel
+from poselab.parallel.analyze import analyze_clip
 from poselab.parallel.seams import greedy_order, match_slots, permute_slots
 from poselab.parallel.videoparts import concat_videos, frames_between
 from poselab.sequence import PoseSequence, VideoInfo
@@ -309,19 +309,20 @@ def test_a_failing_worker_reports_a_clean_error(tmp_path: Path, model_dir: Path)
     messages: queue.Queue = queue.Queue()
     missing = parallel.SegmentJob(1, tmp_path / "gone.mp4", LITE, info, 1.0, 1.5, math.inf, None,
                                   parallel.OverlayStyle())
-    parallel._child_main(missing, messages)  # type: ignore[arg-type]
+    segment_run.child_main(missing, messages)  # type: ignore[arg-type]
     with pytest.raises(InputError, match=r"gone\.mp4"):
         parallel._drain(messages, {}, lambda frames: None, block=False)  # type: ignore[arg-type]
     broken = parallel.SegmentJob(2, tmp_path / "gone.mp4", None, info, 1.0, 1.5, math.inf, None,  # type: ignore[arg-type]
                                  parallel.OverlayStyle())
-    parallel._child_main(broken, messages)  # type: ignore[arg-type]
+    segment_run.child_main(broken, messages)  # type: ignore[arg-type]
     with pytest.raises(RuntimeError, match="worker 2 failed: AttributeError") as raised:
         parallel._drain(messages, {}, lambda frames: None, block=False)  # type: ignore[arg-type]
     assert not isinstance(raised.value, PoseLabError)
 
 
 def test_a_helper_left_without_a_segment_says_ready_and_exits(model_dir: Path, tmp_path: Path) -> None:
-    from poselab.parallel.spawning import helper_entry, spawn_guard
+    from poselab.parallel.helper_process import helper_entry
+    from poselab.parallel.spawning import spawn_guard
 
     context = multiprocessing.get_context("spawn")
     inbox, messages = context.Queue(), context.Queue()
