@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from poselab.cli.library import add_library_parser, library_draft, run_library
 from poselab.cli.nativelog import native_stderr_to_log
+from poselab.cli.staging import staging_dir
 from poselab.errors import PoseLabError, StorageError
 from poselab.media.decode import Limits, probe
 from poselab.settings import VARIANTS, InferenceSettings
@@ -111,39 +110,6 @@ def run_analyze(args: argparse.Namespace) -> int:
             raise StorageError(f"cannot write the results ({error.strerror or error}); nothing was written") from None
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
-
-
-class staging_dir:  # noqa: N801 - used as a context manager, reads like one
-    """A temp folder beside ``out``; on success its files move into ``out``, on failure it vanishes."""
-
-    def __init__(self, out: Path) -> None:
-        self.out = out
-
-    def __enter__(self) -> Path:
-        try:
-            self.out.parent.mkdir(parents=True, exist_ok=True)
-            self.path = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", dir=self.out.parent))
-        except OSError as error:
-            raise PoseLabError(f"cannot write into {self.out.parent}: {error.strerror}") from None
-        return self.path
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: object) -> None:
-        try:
-            if kind is None:
-                self._publish()
-        finally:
-            shutil.rmtree(self.path, ignore_errors=True)
-
-    def _publish(self) -> None:
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-            for item in sorted(self.path.iterdir()):
-                target = self.out / item.name
-                if target.is_dir():
-                    shutil.rmtree(target)
-                shutil.move(str(item), str(target))
-        except OSError as error:
-            raise PoseLabError(f"cannot write the results into {self.out}: {error.strerror}") from None
 
 
 class ProgressBar:

@@ -1,6 +1,6 @@
 """The library on the command line: ``analyze --save`` and ``python -m poselab library list|export|delete``.
 
-Kept apart from ``poselab.cli.commands`` so that module only wires the parser and the commands.
+Kept apart from ``commands.py`` so that module only wires the parser and the commands.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from poselab.cli.staging import staging_dir
 from poselab.errors import StorageError
 from poselab.sequence import PoseSequence
 from poselab.settings import InferenceSettings
@@ -47,7 +48,6 @@ def run_library(args: argparse.Namespace) -> int:
             print("the library is empty: save an analysis with `analyze ... --save`", file=sys.stderr)
         return 0
     if args.action == "export":
-        from poselab.cli.commands import staging_dir  # the CLI's all-or-nothing output folder
         from poselab.store.exports import ExportOptions, export_all
 
         entry = library.get(args.id)
