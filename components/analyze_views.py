@@ -21,7 +21,7 @@ from poselab.skeleton import LANDMARK_INDEX, LANDMARK_NAMES
 from poselab.store.analysis import Analysis
 
 if TYPE_CHECKING:
-    from components.results import ResultContext
+    from components.result_context import ResultContext
 
 # Frames are shown at most this many pixels on their longer side: sharper would not be seen, only sent.
 INSPECT_MAX_SIDE_PX = 960

@@ -37,7 +37,7 @@ from poselab.store.library import Library
 from poselab.store.tables import landmarks_frame
 
 if TYPE_CHECKING:
-    from components.results import ResultContext
+    from components.result_context import ResultContext
 
 _log = logging.getLogger(__name__)
 Builder = Callable[[], bytes]

@@ -30,7 +30,7 @@ from poselab.sequence import PoseSequence
 from poselab.skeleton import LANDMARK_INDEX
 
 if TYPE_CHECKING:
-    from components.results import ResultContext
+    from components.result_context import ResultContext
 
 ANGLE_NAMES = [angle.name for angle in ANGLES]
 METHOD_LABELS = {"none": "None (raw)", "one-euro": "One Euro (causal)", "butterworth": "Butterworth (zero-phase)"}

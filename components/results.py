@@ -18,7 +18,6 @@ ResultContext)`` draws into the current tab; ``ctx.frame_index`` / ``ctx.time_s`
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import streamlit as st
 
@@ -32,29 +31,11 @@ from components.analyze_views import (
 from components.downloads import downloads_view
 from components.legend import show_legend
 from components.page_scripts import camera_key, keep_3d_camera
+from components.result_context import ResultContext
 from components.settings import DisplaySettings
 from poselab.render.plot3d import animation_figure, skeleton_figure
 from poselab.sequence import PoseSequence
 from poselab.store.analysis import Analysis
-
-
-@dataclass(frozen=True)
-class ResultContext:
-    """What a result tab needs: the analysis, display choices, a widget-key prefix and the inspected frame."""
-
-    analysis: Analysis
-    display: DisplaySettings
-    key: str
-    frame_index: int
-
-    @property
-    def sequence(self) -> PoseSequence:
-        return self.analysis.sequence
-
-    @property
-    def time_s(self) -> float:
-        return float(self.sequence.time_s[self.frame_index])
-
 
 ResultTab = tuple[str, Callable[[ResultContext], None]]
 

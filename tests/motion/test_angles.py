@@ -104,7 +104,7 @@ def _angles_tab_app(folder: str) -> None:
     from pathlib import Path
 
     from components.motion_views import angles_view
-    from components.results import ResultContext
+    from components.result_context import ResultContext
     from components.settings import DisplaySettings
     from poselab.store.analysis import Analysis
 
