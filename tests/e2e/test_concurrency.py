@@ -42,7 +42,7 @@ def clips(test_data: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Pat
     return made
 
 
-def _frames_shown(page) -> int:
+def frames_shown(page) -> int:
     cell = page.get_by_test_id("stMetric").filter(has_text="Frames").first
     cell.wait_for(timeout=RESULTS_TIMEOUT_MS)
     return int(re.sub(r"[^0-9]", "", cell.get_by_test_id("stMetricValue").inner_text()))
@@ -57,7 +57,7 @@ def _stored(server: AppServer, clip: Path) -> tuple[PoseSequence, InferenceSetti
     return PoseSequence.load_npz(folders[0] / "sequence.npz"), InferenceSettings.from_dict(record["settings"])
 
 
-def _assert_same_as_serial(server: AppServer, clip: Path) -> None:
+def assert_same_as_serial(server: AppServer, clip: Path) -> None:
     stored, settings = _stored(server, clip)
     serial = analyze_clip(clip, settings)
     assert stored.num_frames == serial.num_frames
@@ -81,14 +81,14 @@ def test_three_sessions_at_once_each_get_their_own_landmarks(app_server: AppServ
     try:
         pages = [context.new_page() for context in contexts]
         _upload_all(pages, app_server, clips)
-        shown = [_frames_shown(tab) for tab in pages]
+        shown = [frames_shown(tab) for tab in pages]
         pages[0].screenshot(path=str(artifacts_dir / "concurrency-session-1.png"), full_page=True)
     finally:
         for context in contexts:
             context.close()
     assert shown == [12, 14, 16]
     for clip in clips:
-        _assert_same_as_serial(app_server, clip)
+        assert_same_as_serial(app_server, clip)
     assert_clean_log(app_server)
 
 
@@ -102,11 +102,11 @@ def test_two_tabs_of_one_session(app_server: AppServer, browser, clips: list[Pat
     try:
         tabs = [context.new_page(), context.new_page()]
         _upload_all(tabs, app_server, cuts)
-        assert [_frames_shown(tab) for tab in tabs] == [9, 11]
+        assert [frames_shown(tab) for tab in tabs] == [9, 11]
     finally:
         context.close()
     for cut in cuts:
-        _assert_same_as_serial(app_server, cut)
+        assert_same_as_serial(app_server, cut)
     leftovers = [p for p in app_server.home.rglob("*") if ".part" in p.name]
     assert not leftovers, leftovers  # no half-written upload or analysis once every session is done
     assert_clean_log(app_server)

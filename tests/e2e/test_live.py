@@ -45,7 +45,7 @@ def write_y4m(source: Path, target: Path, frames: int = CLIP_FRAMES, size: tuple
     return target
 
 
-def _metric(page, label: str) -> float:
+def metric(page, label: str) -> float:
     cell = page.get_by_test_id("stMetric").filter(has_text=label).first
     text = cell.get_by_test_id("stMetricValue").inner_text()
     return float(re.sub(r"[^0-9.]", "", text) or 0)
@@ -67,7 +67,7 @@ def _assert_received_size_shown(page) -> None:
     assert re.search(r"\d+ frames received, \d+ dropped", caption), caption
 
 
-def _wait_for(condition, timeout_s: float, what: str) -> None:
+def wait_until(condition, timeout_s: float, what: str) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if condition():
@@ -90,15 +90,15 @@ def test_live_page_tracks_the_fake_camera_records_and_stops(app_server, camera_b
         page.get_by_role("heading", name="Live webcam").wait_for()
         webrtc = page.frame_locator('iframe[title*="webrtc"]')
         webrtc.get_by_role("button", name="START").click()
-        _wait_for(lambda: _metric(page, "Poses detected") > 0 and _metric(page, "FPS") > 0, 90,
-                  "Poses detected and FPS above zero")
-        assert _metric(page, "Latency (ms)") > 0
+        wait_until(lambda: metric(page, "Poses detected") > 0 and metric(page, "FPS") > 0, 90,
+                   "Poses detected and FPS above zero")
+        assert metric(page, "Latency (ms)") > 0
         _assert_received_size_shown(page)
         assert page.get_by_test_id("stMetric").filter(has_text="Reps").count() == 1  # the live rep counter
         page.screenshot(path=str(artifacts_dir / "live-running.png"))
         page.get_by_role("button", name="Start recording").click()
         page.get_by_role("button", name="Stop recording").wait_for()
-        _wait_for(lambda: _recorded_frames(page) >= 10, 60, "10 recorded frames")
+        wait_until(lambda: _recorded_frames(page) >= 10, 60, "10 recorded frames")
         page.get_by_role("button", name="Stop recording").click()
         page.get_by_text("Recording: Webcam").first.wait_for(timeout=60_000)
         page.get_by_text("Annotated video").first.wait_for()

@@ -15,8 +15,8 @@ import pytest
 
 from poselab.media.decode import iter_frames
 from tests.e2e.conftest import AppServer, assert_clean_log
-from tests.e2e.test_concurrency import _assert_same_as_serial, _frames_shown
-from tests.e2e.test_live import _metric, _wait_for
+from tests.e2e.test_concurrency import assert_same_as_serial, frames_shown
+from tests.e2e.test_live import metric, wait_until
 from tests.test_bad_input import write_clip
 
 pytestmark = pytest.mark.e2e
@@ -58,8 +58,8 @@ def _start_stream(page, server: AppServer):
     page.get_by_role("heading", name="Live webcam").wait_for()
     webrtc = page.frame_locator('iframe[title*="webrtc"]')
     webrtc.get_by_role("button", name="START").click()
-    _wait_for(lambda: _metric(page, "Poses detected") > 0 and _metric(page, "FPS") > 0, STREAM_TIMEOUT_S,
-              "Poses detected and FPS above zero")
+    wait_until(lambda: metric(page, "Poses detected") > 0 and metric(page, "FPS") > 0, STREAM_TIMEOUT_S,
+               "Poses detected and FPS above zero")
     return webrtc
 
 
@@ -72,7 +72,7 @@ def _open_analyze(page, server: AppServer) -> None:
 def _live_figures(page) -> str:
     """A's live figures as shown, for the failure report."""
     try:
-        return ", ".join(f"{label} {_metric(page, label)}" for label in ("FPS", "Poses detected", "Dropped"))
+        return ", ".join(f"{label} {metric(page, label)}" for label in ("FPS", "Poses detected", "Dropped"))
     except Exception as error:  # the page itself may be what broke
         return f"no figures: {error}"
 
@@ -94,22 +94,23 @@ def test_webcam_keeps_tracking_while_another_session_uploads(app_server: AppServ
         _open_analyze(analyze, app_server)
         webrtc = _start_stream(live, app_server)
         # A streams steadily before B starts, as when a user has had the camera on for a while.
-        _wait_for(lambda: _metric(live, "Poses detected") >= MORE_POSES, STREAM_TIMEOUT_S, "a steady stream")
-        before_upload = _metric(live, "Poses detected")
+        wait_until(lambda: metric(live, "Poses detected") >= MORE_POSES, STREAM_TIMEOUT_S, "a steady stream")
+        before_upload = metric(live, "Poses detected")
         print(f"{time.monotonic():.1f} before the upload: {_live_figures(live)}")
         analyze.locator("input[type=file]").set_input_files(str(upload_clip))  # B's analysis starts
-        shown = _frames_shown(analyze)
+        shown = frames_shown(analyze)
         analyze.screenshot(path=str(artifacts_dir / "webcam-and-upload-analyze.png"), full_page=True)
-        during_upload = _metric(live, "Poses detected") - before_upload
+        during_upload = metric(live, "Poses detected") - before_upload
         print(f"{time.monotonic():.1f} upload shown: {_live_figures(live)}")
 
         # Still tracking once B is done: frames with a pose keep coming. On a busy box the metrics reach the
         # page seconds late, so let them catch up first and then ask for more than a late burst could show.
         live.wait_for_timeout(SETTLE_MS)
-        after_upload = _metric(live, "Poses detected")
+        after_upload = metric(live, "Poses detected")
         print(f"{time.monotonic():.1f} settled: {_live_figures(live)}")
-        _wait_for(lambda: _metric(live, "Poses detected") >= after_upload + MORE_POSES and _metric(live, "FPS") > 0,
-                  STREAM_TIMEOUT_S, f"Poses detected to pass {after_upload:.0f} + {MORE_POSES} after the upload")
+        wait_until(lambda: metric(live, "Poses detected") >= after_upload + MORE_POSES
+                   and metric(live, "FPS") > 0,
+                   STREAM_TIMEOUT_S, f"Poses detected to pass {after_upload:.0f} + {MORE_POSES} after the upload")
         print(f"{time.monotonic():.1f} still tracking: {_live_figures(live)}")
         live.screenshot(path=str(artifacts_dir / "webcam-and-upload-live.png"))
         webrtc.get_by_role("button", name="STOP").click()
@@ -127,6 +128,6 @@ def test_webcam_keeps_tracking_while_another_session_uploads(app_server: AppServ
         upload_context.close()
     assert shown == UPLOAD_FRAMES
     assert during_upload > 0  # A tracked while B's clip was analysed, not only before and after
-    _assert_same_as_serial(app_server, upload_clip)
+    assert_same_as_serial(app_server, upload_clip)
     assert not [e for e in events if "crashed" in e], events
     assert_clean_log(app_server)
