@@ -23,6 +23,7 @@ from poselab.parallel.seams import greedy_order, match_slots, permute_slots
 from poselab.parallel.videoparts import concat_videos, frames_between
 from poselab.sequence import PoseSequence, VideoInfo
 from poselab.settings import InferenceSettings
+from tests.conftest import REPO
 
 LITE = InferenceSettings(model="lite")
 
@@ -242,7 +243,7 @@ def test_analyze_page_offers_workers_and_passes_them_to_the_pipeline(monkeypatch
         raise InputError("stopped by the test")
 
     monkeypatch.setattr(runner, "analyze_isolated", fake_analyze)
-    page = Path(__file__).resolve().parents[1] / "pages" / "analyze.py"
+    page = REPO / "pages" / "analyze.py"  # from the repository root, wherever this test file sits
     at = AppTest.from_file(str(page), default_timeout=60).run()
     control = at.sidebar.number_input(key="analyze.workers")
     assert control.value == 1
