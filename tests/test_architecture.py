@@ -164,6 +164,11 @@ def test_the_scan_sees_the_wings() -> None:
     assert "poselab.parallel.workers" in graph(CODE)["poselab.parallel.analyze"]  # a late import counts too
 
 
+def test_every_module_sits_in_a_placed_wing() -> None:
+    # A new top-level module is not vocabulary by default: it goes into a wing, or VOCABULARY says why not.
+    assert [m for m in CODE if m.startswith("poselab") and wing(m) not in LAYERS] == []
+
+
 def test_no_import_circles() -> None:
     assert find_cycle(graph(CODE)) is None
 
@@ -215,6 +220,7 @@ def test_the_checks_fail_on_a_synthetic_tree_with_each_fault(tmp_path: Path) -> 
     assert any(p.startswith("poselab.engine.pipeline (engine, layer 3) imports poselab.parallel.workers")
                for p in problems)
     assert any("place wing 'batch'" in p for p in problems)
+    assert [m for m in modules if m.startswith("poselab") and wing(m) not in LAYERS] == ["poselab.batch"]
     assert not any(p.startswith("poselab.parallel.workers") for p in problems)  # downwards is fine
     forbidden = forbidden_imports(modules)
     assert any(p.startswith("poselab.media.decode:1 imports mediapipe") for p in forbidden)
