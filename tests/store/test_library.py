@@ -16,6 +16,7 @@ from poselab.settings import InferenceSettings
 from poselab.skeleton import LANDMARK_INDEX, NUM_LANDMARKS
 from poselab.store.analysis import Analysis
 from poselab.store.library import ANGLES_PARQUET, LANDMARKS_PARQUET, Library, poselab_home
+from tests.conftest import REPO
 
 
 def make_sequence(frames: int = 20, fps: float = 10.0, period_s: float = 1.0, phase_s: float = 0.0,
@@ -209,18 +210,18 @@ def test_runner_hook_saves_and_answers_the_cache(tmp_path: Path, monkeypatch: py
 def test_pages_with_an_empty_and_a_full_library(tmp_path: Path) -> None:
     from streamlit.testing.v1 import AppTest
 
-    empty = AppTest.from_file("../pages/library.py", default_timeout=30).run()
+    empty = AppTest.from_file(str(REPO / "pages" / "library.py"), default_timeout=30).run()
     assert not empty.exception and "No saved analyses yet" in empty.info[0].value
-    compare = AppTest.from_file("../pages/compare.py", default_timeout=30).run()
+    compare = AppTest.from_file(str(REPO / "pages" / "compare.py"), default_timeout=30).run()
     assert not compare.exception and "needs two saved analyses" in compare.info[0].value
     library = Library()
     library.save(make_analysis(tmp_path / "a", name="before", period_s=2.0, frames=60))
     library.save(make_analysis(tmp_path / "b", name="after", period_s=2.0, phase_s=0.5, frames=60))
-    page = AppTest.from_file("../pages/library.py", default_timeout=30).run()
+    page = AppTest.from_file(str(REPO / "pages" / "library.py"), default_timeout=30).run()
     assert not page.exception and "2 of 2 analyses" in page.caption[0].value
     page.text_input(key="library.search").input("befo").run()
     assert "1 of 2 analyses" in page.caption[0].value
-    compare = AppTest.from_file("../pages/compare.py", default_timeout=30).run()
+    compare = AppTest.from_file(str(REPO / "pages" / "compare.py"), default_timeout=30).run()
     assert not compare.exception and not compare.error
     compare.button(key="compare.dtw").click().run()
     assert compare.slider(key="compare.offset").value == pytest.approx(-0.5, abs=0.11)
