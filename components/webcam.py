@@ -127,7 +127,7 @@ def webcam_panel(settings: InferenceSettings, display: DisplaySettings, key: str
     with st.container():
         live_reps(holder, key)
     _record_controls(holder, processor, playing, key)
-    _recording_results(holder, display, key)
+    recording_results(holder, display, key)
 
 
 def _snapshot(holder: LiveHolder, history: bool = True) -> LiveSnapshot:
@@ -246,7 +246,7 @@ def _record_controls(holder: LiveHolder, processor: LiveProcessor | None, playin
         st.rerun()
 
 
-def _recording_results(holder: LiveHolder, display: DisplaySettings, key: str) -> None:
+def recording_results(holder: LiveHolder, display: DisplaySettings, key: str) -> None:
     analysis = holder.analysis
     if analysis is None:
         return

@@ -63,12 +63,12 @@ def test_a_recording_is_one_library_entry_and_the_panel_offers_no_second_save(re
 
     def panel(folder: str, library_id: str) -> None:
         from components.settings import DisplaySettings
-        from components.webcam import LiveHolder, _recording_results
+        from components.webcam import LiveHolder, recording_results
         from poselab.store.analysis import Analysis
 
         analysis = Analysis.load(__import__("pathlib").Path(folder))
         analysis.extra["library_id"] = library_id  # as Recording.finish leaves it
-        _recording_results(LiveHolder(analysis=analysis), DisplaySettings(), key="live")
+        recording_results(LiveHolder(analysis=analysis), DisplaySettings(), key="live")
 
     at = AppTest.from_function(panel, kwargs={"folder": str(recording.folder),
                                               "library_id": recording.extra["library_id"]},

@@ -13,9 +13,9 @@ import av
 import numpy as np
 import pytest
 
-from poselab.engine.pipeline import analyze_clip
 from poselab.media.decode import Frame
 from poselab.parallel import workers as parallel
+from poselab.parallel.analyze import analyze_clip
 from poselab.parallel.seams import continues_previous, steered
 from poselab.sequence import PoseSequence, VideoInfo
 from poselab.settings import InferenceSettings
