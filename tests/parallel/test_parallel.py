@@ -270,7 +270,7 @@ def test_analyze_page_runs_again_for_another_worker_count_and_caches_each(
         return real(*args, workers=workers, **kwargs)
 
     monkeypatch.setattr(runner, "analyze_isolated", counted)
-    page = Path(__file__).resolve().parents[1] / "pages" / "analyze.py"
+    page = REPO / "pages" / "analyze.py"
     at = AppTest.from_file(str(page), default_timeout=120).run()
     at.select_slider(key="analyze.model").set_value("lite").run()
     clip = write_test_clip(tmp_path / "tiny.mp4")
