@@ -186,7 +186,8 @@ def _measure_points(points: np.ndarray) -> dict[str, np.ndarray]:
         }
         for name in ANGLE_NAMES:
             out[name].append(per_side[name] if name in per_side else shared[name])
-    return {name: np.stack(arrays, axis=-1) for name, arrays in out.items()}
+    # Rounded far below any threshold: float noise must not move an exact 0 deg into "extension".
+    return {name: np.round(np.stack(arrays, axis=-1), 3) for name, arrays in out.items()}
 
 
 def _nanmedian(values: np.ndarray, axis: int) -> np.ndarray:
