@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from poselab.ergo_cli import add_ergonomics_parser, check_analyze_options, run_ergonomics
 from poselab.errors import PoseLabError, StorageError
 from poselab.library_cli import add_library_parser, library_draft, run_library
 from poselab.models import VARIANTS
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("action", choices=("list", "fetch"))
     models.add_argument("variants", nargs="*", metavar="VARIANT", help="lite, full or heavy (default full)")
     add_library_parser(commands)
+    add_ergonomics_parser(commands, analyze)
     return parser
 
 
@@ -88,6 +90,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     from poselab.smoothing import SmoothingSettings
 
     SmoothingSettings.from_args(args).check_rate(info.fps)  # bad smoothing parameters fail before inference
+    check_analyze_options(args)
     from poselab.output import write_analysis  # imports MediaPipe: only once the input is known good
     from poselab.pipeline import analyze_clip
 
@@ -205,4 +208,4 @@ def _unit_float(text: str) -> float:
     return value
 
 
-COMMANDS = {"analyze": run_analyze, "models": run_models, "library": run_library}
+COMMANDS = {"analyze": run_analyze, "models": run_models, "library": run_library, "ergonomics": run_ergonomics}

@@ -1,0 +1,58 @@
+"""The files an ergonomic assessment writes: rula.csv, reba.csv, ergonomics.json and ergonomics_report.html."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from poselab.assess.ergo_summary import summary
+from poselab.assess.ergonomics import METHODS, ErgoInputs, ErgoResult, assess, scores_frame
+from poselab.errors import InputError
+from poselab.sequence import PoseSequence
+
+REPORT_FILE = "ergonomics_report.html"
+
+
+def methods_of(choice: str) -> tuple[str, ...]:
+    """``rula``, ``reba`` or ``both`` -> the methods to write; InputError for anything else."""
+    if choice == "both":
+        return METHODS
+    if choice in METHODS:
+        return (choice,)
+    raise InputError(f"unknown method {choice!r}: choose rula, reba or both")
+
+
+def write_ergonomics(result: ErgoResult, folder: Path, methods: tuple[str, ...],
+                     frames_rgb: dict[int, np.ndarray] | None = None, title: str = "") -> None:
+    """Every file of an assessment into ``folder``; ``frames_rgb`` (frame -> image, see ``worst_frames``)
+    illustrate the report's worst moments when the clip is at hand."""
+    from poselab.assess.ergo_report import report_html
+
+    for method in methods:
+        scores_frame(result, method).to_csv(folder / f"{method}.csv", index=False, float_format="%.6g")
+    data = summary(result, methods)
+    (folder / "ergonomics.json").write_text(json.dumps(data, indent=2, default=_plain) + "\n")
+    html = report_html(result, methods, frames_rgb or {}, title or result.sequence.video.source_name)
+    (folder / REPORT_FILE).write_text(html, encoding="utf-8")
+
+
+def assess_and_write(sequence: PoseSequence, folder: Path, methods: tuple[str, ...], inputs: ErgoInputs) -> ErgoResult:
+    """``assess`` then ``write_ergonomics`` without frames (for callers without the clip at hand)."""
+    result = assess(sequence, inputs)
+    write_ergonomics(result, folder, methods)
+    return result
+
+
+def worst_frames(result: ErgoResult, methods: tuple[str, ...]) -> list[int]:
+    """The frames the report shows (so a caller can read them from the clip first)."""
+    from poselab.assess.ergo_summary import worst_moments
+
+    return sorted({moment["frame"] for method in methods for moment in worst_moments(result, method)})
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON")
