@@ -20,9 +20,10 @@ _LABELS = (
 SHARED = {"trunk_flexion_deg", "neck_flexion_deg"}
 
 
-def angle_labels(result: ErgoResult, frame: int, slot: int) -> list[tuple[float, float, str]]:
-    """(x_px, y_px, text) for every measured angle of one person in one frame (unmeasured ones left out)."""
-    xy = result.sequence.image_xy_px[frame, slot]
+def angle_labels(result: ErgoResult, frame: int, slot: int, scale: float = 1.0) -> list[tuple[float, float, str]]:
+    """(x_px, y_px, text) for every measured angle of one person in one frame (unmeasured ones left out);
+    ``scale``: shown image width / the clip's width."""
+    xy = result.sequence.image_xy_px[frame, slot] * scale
     labels: list[tuple[float, float, str]] = []
     for side_index, side in enumerate(("left", "right")):
         for name, landmark, short in _LABELS:
@@ -40,10 +41,14 @@ def angle_labels(result: ErgoResult, frame: int, slot: int) -> list[tuple[float,
 
 def ergo_frame(image_rgb: np.ndarray, result: ErgoResult, frame: int, slot: int,
                visibility_threshold: float = 0.5) -> np.ndarray:
-    """``image_rgb`` with the person in ``slot`` drawn and the angles of ``frame`` written on it."""
+    """``image_rgb`` (the clip's frame at any size) with the person in ``slot`` drawn and the angles of
+    ``frame`` written on it."""
     from poselab.render.overlay import OverlayStyle
 
     sequence = result.sequence
-    drawn = draw_pose(image_rgb, sequence.image_xy_px[frame, slot:slot + 1], sequence.visibility[frame, slot:slot + 1],
+    width = sequence.video.width
+    scale = image_rgb.shape[1] / width if width else 1.0
+    drawn = draw_pose(image_rgb, sequence.image_xy_px[frame, slot:slot + 1] * scale,
+                      sequence.visibility[frame, slot:slot + 1],
                       style=OverlayStyle(visibility_threshold=visibility_threshold))
-    return draw_labels(drawn, angle_labels(result, frame, slot))
+    return draw_labels(drawn, angle_labels(result, frame, slot, scale))
