@@ -96,8 +96,6 @@ def _calibration(ctx: ResultContext, key: str) -> int | None:
     state = f"{key}.calibrate_frame"
     left, right = st.columns([3, 2])
     current = st.session_state.get(state)
-    left.markdown(f"**Calibration:** frame {current + 1}" if current is not None else
-                  "**Calibration:** none (camera assumed level)")
     buttons = right.columns(2)
     if buttons[0].button("Calibrate on this frame", key=f"{key}.calibrate",
                          help="Pick a frame where the person stands upright and looks ahead: it sets the "
@@ -107,6 +105,8 @@ def _calibration(ctx: ResultContext, key: str) -> int | None:
     if buttons[1].button("Clear", key=f"{key}.uncalibrate", disabled=current is None):
         st.session_state[state] = None
         current = None
+    left.markdown(f"**Calibration:** frame {current + 1}" if current is not None else
+                  "**Calibration:** none (camera assumed level)")
     return current
 
 
