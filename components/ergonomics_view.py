@@ -157,6 +157,11 @@ def _frame_breakdown(ctx: ResultContext, result: ErgoResult, method: str) -> Non
         scores = result.scores(method)
         table = pd.DataFrame({side: [_cell(scores[name][index, slot, s]) for name in columns]
                               for s, side in enumerate(SIDES)}, index=list(columns))
+        cells = st.columns(2)
+        for s, side in enumerate(SIDES):
+            level = _cell(scores[LEVEL_KEY[method]][index, slot, s])
+            cells[s].metric(f"{METHOD_LABEL[method]} {side}", _cell(scores["score"][index, slot, s]),
+                            help=f"{LEVEL_NAME[method]} {level}" if level != "–" else "not scored: a joint is unseen")
         st.markdown(f"**{METHOD_LABEL[method]} breakdown, frame {index + 1}, person {slot}**")
         st.dataframe(table, width="stretch", height=min(600, 36 * (len(columns) + 1)))
         angles = pd.DataFrame({side: [_cell(result.angles[name][index, slot, s], 1) for name in result.angles.values

@@ -18,6 +18,7 @@ import pandas as pd
 
 from poselab import angles
 from poselab.analysis import Analysis
+from poselab.assess.ergo_output import EXPORT_NOTES
 from poselab.export import LANDMARK_COLUMNS, landmarks_frame, summary
 from poselab.sequence import PoseSequence
 from poselab.skeleton import LANDMARK_NAMES
@@ -109,6 +110,7 @@ def export_all(analysis: Analysis, out: Path) -> list[Path]:
     if analysis.annotated_path is not None:
         shutil.copyfile(analysis.annotated_path, out / "annotated.mp4")
         written.append(out / "annotated.mp4")
+    written += _ergonomics(analysis, out)
     readme = out / "README.md"
     readme.write_text(readme_text(analysis, [p.name for p in written], angles))
     written.append(readme)
@@ -119,6 +121,15 @@ def export_all(analysis: Analysis, out: Path) -> list[Path]:
             kind = zipfile.ZIP_STORED if path.suffix == ".mp4" else zipfile.ZIP_DEFLATED
             bundle.write(path, arcname=f"{stem}/{path.name}", compress_type=kind)
     return [*written, archive]
+
+
+def _ergonomics(analysis: Analysis, out: Path) -> list[Path]:
+    """rula.csv, reba.csv, ergonomics.json and the HTML report (issue 15), default inputs flagged."""
+    from poselab.assess.ergo_output import export_ergonomics
+    from poselab.video import read_frame_at
+
+    source = analysis.source_path
+    return export_ergonomics(analysis.sequence, out, None if source is None else lambda t: read_frame_at(source, t))
 
 
 def readme_text(analysis: Analysis, files: list[str], angles: pd.DataFrame | None) -> str:
@@ -150,6 +161,7 @@ _FILE_NOTES = {
     ".trc": "OpenSim marker trajectories (see below)",
     ".mp4": "the clip with the skeleton drawn (H.264)",
     "summary.json": "figures of the run: frames, fps, detection rate, settings",
+    **EXPORT_NOTES,
 }
 
 

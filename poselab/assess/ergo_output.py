@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from poselab.assess.ergo_summary import summary
 from poselab.assess.ergonomics import METHODS, ErgoInputs, ErgoResult, assess, scores_frame
-from poselab.errors import InputError
+from poselab.errors import InputError, PoseLabError
 from poselab.sequence import PoseSequence
 
 REPORT_FILE = "ergonomics_report.html"
@@ -56,3 +57,28 @@ def _plain(value: object) -> object:
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+EXPORT_NOTES = {
+    "rula.csv": "RULA per frame x person x side: every sub-score, Table A/B/C, action level, the angles (degrees)",
+    "reba.csv": "REBA per frame x person x side: every sub-score, Tables A/B/C, risk level, the angles (degrees)",
+    "ergonomics.json": "ergonomic inputs and defaults used, share of time per level per person, worst moments",
+    REPORT_FILE: "the ergonomic assessment as one printable HTML page (RULA and REBA, default inputs flagged)",
+}
+
+
+def export_ergonomics(sequence: PoseSequence, out: Path,
+                      read_frame: Callable[[float], np.ndarray] | None = None) -> list[Path]:
+    """RULA and REBA with default inputs (flagged) for the export zip; ``read_frame(time_s)`` illustrates the
+    report when the clip is at hand. Nothing is written for a sequence without anyone in it."""
+    if not sequence.detected().any():
+        return []
+    result = assess(sequence, ErgoInputs())
+    frames_rgb: dict[int, np.ndarray] = {}
+    for frame in worst_frames(result, METHODS) if read_frame is not None else []:
+        try:
+            frames_rgb[frame] = read_frame(float(sequence.time_s[frame]))
+        except (PoseLabError, OSError, ValueError):  # an unreadable frame only leaves the report without it
+            continue
+    write_ergonomics(result, out, METHODS, frames_rgb)
+    return [out / name for name in EXPORT_NOTES]
