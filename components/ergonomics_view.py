@@ -5,6 +5,7 @@ milliseconds and never runs the model; only a new calibration frame measures the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,6 +20,7 @@ from poselab.assess.ergo_draw import ergo_frame
 from poselab.assess.ergo_report import LEVEL_NAME, LEVEL_RGB, UNSCORED_RGB, report_html
 from poselab.assess.ergo_summary import LEVEL_KEY, LEVEL_TEXT, level_shares, worst_moments
 from poselab.assess.ergo_tables import COUPLINGS, LOAD_PATTERNS
+from poselab.assess.ergonomics import latest_rula
 from poselab.assess.reba import REBA_COLUMNS
 from poselab.assess.rula import RULA_COLUMNS
 from poselab.errors import PoseLabError
@@ -224,3 +226,16 @@ def _report_button(ctx: ResultContext, result: ErgoResult) -> None:
                            mime="text/html", key=f"{ctx.key}.ergo_download")
     elif prepared is not None:
         st.caption("The inputs changed since the report was prepared: prepare it again.")
+
+
+@st.fragment(run_every=1.0)
+def live_rula(history_of: Callable[[], PoseSequence | None]) -> None:
+    """The Live page's current RULA score and action level (newest frame, person 0, default inputs)."""
+    history = history_of()
+    score, level = latest_rula(history) if history is not None else (float("nan"), float("nan"))
+    cells = st.columns([1, 1, 3])
+    cells[0].metric("RULA now", _cell(score), help="Worse side of the newest frame; default inputs, no load")
+    cells[1].metric("Action level", _cell(level))
+    if np.isfinite(level):
+        cells[2].caption(f"Level {int(level)}: {LEVEL_TEXT['rula'][int(level)]}. The camera is assumed level; "
+                         "analyse a recording for the full assessment.")

@@ -195,3 +195,14 @@ def scores_frame(result: ErgoResult, method: str) -> pd.DataFrame:
 
 def _cells(values: np.ndarray, frames: np.ndarray, slots: np.ndarray) -> np.ndarray:
     return values[frames, slots].reshape(-1)
+
+
+def latest_rula(sequence: PoseSequence, slot: int = 0) -> tuple[float, float]:
+    """(score, action level) of the newest frame's person ``slot`` (worse side; NaN if not scored): the Live
+    page's reading. One frame, default inputs: no hold or repetition can be measured from it."""
+    if not sequence.num_frames or slot >= sequence.num_slots:
+        return float("nan"), float("nan")
+    result = assess(sequence.slice_frames(sequence.num_frames - 1, sequence.num_frames))
+    levels = result.rula["action_level"][0, slot]
+    with np.errstate(invalid="ignore"):
+        return float(result.person_score("rula")[0, slot]), float(np.fmax(levels[0], levels[1]))

@@ -7,6 +7,7 @@ import pytest
 
 from poselab.assess import ErgoInputs, assess, measure, rescore
 from poselab.assess.ergo_angles import calibrate
+from poselab.assess.ergonomics import latest_rula
 from poselab.errors import InputError
 from poselab.skeleton import LANDMARK_INDEX
 from tests.assess.posing import Arm, Posture, rotation_x, rotation_z, sequence_of
@@ -228,3 +229,10 @@ def test_rescore_changes_scores_without_measuring_again() -> None:
     assert heavier.rula["force"][0, 0, 0] == 2 and result.rula["force"][0, 0, 0] == 0
     assert heavier.rula["score"][0, 0, 0] > result.rula["score"][0, 0, 0]
     assert heavier.reba["score"][0, 0, 0] > result.reba["score"][0, 0, 0]
+
+
+def test_latest_rula_reads_the_newest_frame() -> None:
+    arm = Arm(flexion=100, elbow=120, wrist=20)
+    history = sequence_of([Posture()] * 3 + [Posture(trunk_flexion=70, neck_flexion=25, left=arm, right=arm)])
+    assert latest_rula(history) == (5.0, 3.0)  # A 4 (UA 4, LA 2, W 3), B 5 (N 3, T 4, L 1): C[4][5] = 5
+    assert latest_rula(history.slice_frames(0, 3)) == (1.0, 1.0)
