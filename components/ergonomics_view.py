@@ -38,6 +38,12 @@ def _measured(cache_key: str, calibrate_frame: int | None, _sequence: PoseSequen
     return assess(_sequence, ErgoInputs(calibrate_frame=calibrate_frame))
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _rescored(cache_key: str, inputs: ErgoInputs, _base: ErgoResult) -> ErgoResult:
+    """Scores per input set, so moving the frame slider re-scores nothing."""
+    return rescore(_base, inputs)
+
+
 def _cache_key(ctx: ResultContext) -> str:
     analysis = ctx.analysis
     return f"{analysis.folder}|{analysis.content_hash}|{analysis.settings.key()}|{analysis.created_s}"
@@ -47,7 +53,9 @@ def ergonomics_view(ctx: ResultContext) -> None:
     """Draws the tab for the inspected frame ``ctx.frame_index``."""
     method, inputs = _inputs(ctx)
     try:
-        result = rescore(_measured(_cache_key(ctx), inputs.calibrate_frame, ctx.sequence), inputs)
+        key = _cache_key(ctx)
+        result = _rescored(f"{key}|{inputs.calibrate_frame}", inputs, _measured(key, inputs.calibrate_frame,
+                                                                                  ctx.sequence))
     except PoseLabError as error:
         st.error(str(error))
         return

@@ -13,6 +13,7 @@ from poselab.assess.reba import REBA_COLUMNS
 from poselab.assess.rula import RULA_COLUMNS
 from poselab.export import write_landmarks_csv
 from tests.assess.posing import Arm, Posture, sequence_of
+from tests.conftest import write_test_clip
 from tests.test_cli import run_cli
 
 BENT = Posture(trunk_flexion=30, neck_flexion=25, left=Arm(flexion=60, wrist=10), right=Arm(flexion=60, wrist=10))
@@ -148,3 +149,12 @@ def test_ergonomics_of_a_clip_analyses_it_first(test_data: Path, model_dir: Path
     assert "data:image/jpeg;base64," in (out / "ergonomics_report.html").read_text()  # worst moments illustrated
     levels = pd.read_csv(out / "rula.csv").groupby("frame")["action_level"].max()
     assert levels.notna().mean() > 0.9
+
+
+def test_analyze_refuses_bad_ergonomics_options_before_inference(tmp_path: Path) -> None:
+    clip = write_test_clip(tmp_path / "clip.mp4", frames=3)
+    for options in (["--ergonomics", "owas"], ["--ergonomics", "rula", "--coupling", "great"]):
+        out = tmp_path / "out"
+        line = _one_error_line(run_cli("analyze", str(clip), "--out", str(out), *options))
+        assert "owas" in line or "great" in line
+        assert not out.exists()
