@@ -67,13 +67,17 @@ def timeline_svg(result: ErgoResult, method: str, slot: int, width_px: int = 680
     if not frames:
         return ""
     step = width_px / frames
+    colours = [None if not detected[i] else LEVEL_RGB[method][int(level[i])] if np.isfinite(level[i])
+               else UNSCORED_RGB for i in range(frames)]
     rects = []
-    for index in range(frames):
-        if not detected[index]:
+    start = 0
+    for index in range(1, frames + 1):  # one rectangle per run of one colour: small files for long clips
+        if index < frames and colours[index] == colours[start]:
             continue
-        colour = LEVEL_RGB[method][int(level[index])] if np.isfinite(level[index]) else UNSCORED_RGB
-        rects.append(f'<rect x="{index * step:.2f}" y="0" width="{step + 0.3:.2f}" height="{height_px}" '
-                     f'fill="{colour}"/>')
+        if colours[start] is not None:
+            rects.append(f'<rect x="{start * step:.2f}" y="0" width="{(index - start) * step + 0.3:.2f}" '
+                         f'height="{height_px}" fill="{colours[start]}"/>')
+        start = index
     duration = float(result.sequence.time_s[-1] - result.sequence.time_s[0]) if frames > 1 else 0.0
     axis = (f'<text x="0" y="{height_px + 12}" font-size="10">0 s</text>'
             f'<text x="{width_px}" y="{height_px + 12}" font-size="10" text-anchor="end">{duration:.1f} s</text>')

@@ -29,3 +29,15 @@ def test_export_zip_has_the_ergonomics(tmp_path: Path) -> None:
     assert "data:image/jpeg;base64," in report  # the worst moments' frames, inline
     assert not re.search(r"""(src|href)=["']https?://""", report)  # nothing fetched from elsewhere
     assert "@page { size: A4" in report and "default (not seen by the camera)" in report
+
+
+def test_report_timeline_is_one_band_per_run_of_a_level() -> None:
+    from poselab.assess import assess
+    from poselab.assess.ergo_report import LEVEL_RGB, timeline_svg
+
+    bent = Posture(trunk_flexion=70, left=Arm(flexion=100), right=Arm(flexion=100))  # RULA 5: action level 3
+    result = assess(sequence_of([Posture()] * 3 + [bent] * 4 + [Posture()] * 3))
+    fills = re.findall(r'<rect x="[\d.]+" y="0" width="([\d.]+)" height="26" fill="(#\w+)"', timeline_svg(
+        result, "rula", 0, width_px=100))
+    green, orange = LEVEL_RGB["rula"][1], LEVEL_RGB["rula"][3]
+    assert [(round(float(w)), c) for w, c in fills] == [(30, green), (40, orange), (30, green)]
