@@ -87,7 +87,7 @@ def analyze_ergonomics(sequence: PoseSequence, folder: Path, args: argparse.Name
 
 def load_input(path: Path) -> tuple[PoseSequence, Path | None]:
     """(sequence, clip to read frames from or None) for any INPUT the command accepts; clips not included."""
-    from poselab.assess.landmarks_csv import read_landmarks_csv
+    from poselab.landmarks_csv import read_landmarks_csv
 
     if path.is_dir():
         source = next(iter(sorted(path.glob("source.*"))), None)
