@@ -28,7 +28,7 @@ def test_ergonomics_tab_rescores_and_downloads_the_report(app_server: AppServer,
     video_src = page.locator("video").get_attribute("src")
 
     page.get_by_role("tab", name=re.compile("Ergonomics")).click()
-    page.get_by_text("Camera assumed level").wait_for(timeout=30_000)
+    page.get_by_text("Camera assumed level: no calibration").wait_for(timeout=30_000)
     page.wait_for_function(f"({_LEFT_SCORE})() !== null", timeout=30_000)
     before = page.evaluate(_LEFT_SCORE)
     assert before not in ("–", None)
