@@ -80,9 +80,9 @@ def analyze_ergonomics(sequence: PoseSequence, folder: Path, args: argparse.Name
     """What ``analyze --ergonomics`` adds to the output folder (nothing without the option)."""
     if args is None or not getattr(args, "ergonomics", None):
         return
-    from poselab.assess.ergo_output import assess_and_write
-
-    assess_and_write(sequence, folder, methods_of(args.ergonomics), inputs_from_args(args))
+    clip = getattr(args, "input", None)
+    _write(sequence, clip if isinstance(clip, Path) and clip.is_file() else None, folder,
+           methods_of(args.ergonomics), inputs_from_args(args), sequence.video.source_name)
 
 
 def load_input(path: Path) -> tuple[PoseSequence, Path | None]:

@@ -39,13 +39,6 @@ def write_ergonomics(result: ErgoResult, folder: Path, methods: tuple[str, ...],
     (folder / REPORT_FILE).write_text(html, encoding="utf-8")
 
 
-def assess_and_write(sequence: PoseSequence, folder: Path, methods: tuple[str, ...], inputs: ErgoInputs) -> ErgoResult:
-    """``assess`` then ``write_ergonomics`` without frames (for callers without the clip at hand)."""
-    result = assess(sequence, inputs)
-    write_ergonomics(result, folder, methods)
-    return result
-
-
 def worst_frames(result: ErgoResult, methods: tuple[str, ...]) -> list[int]:
     """The frames the report shows (so a caller can read them from the clip first)."""
     from poselab.assess.ergo_summary import worst_moments

@@ -130,6 +130,7 @@ def test_squats_deepest_frames_score_above_standing(squats_ergonomics: Path) -> 
     assert rula.groupby("frame")["action_level"].max()[standing].max() <= 2
     summary = json.loads((squats_ergonomics / "ergonomics.json").read_text())
     assert set(summary["rula"]["people"]["0"]["share_by_level"]) == {"1", "2", "3", "4"}
+    assert "data:image/jpeg;base64," in (squats_ergonomics / "ergonomics_report.html").read_text()
 
 
 def test_ergonomics_of_an_analyze_folder_matches_analyze(squats_ergonomics: Path, tmp_path: Path) -> None:
