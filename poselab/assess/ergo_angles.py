@@ -173,10 +173,8 @@ def _measure_points(points: np.ndarray) -> dict[str, np.ndarray]:
         knee, ankle, hip = _get(points, f"{side}_knee"), _get(points, f"{side}_ankle"), _get(points, f"{side}_hip")
         arm, trunk_down = elbow - shoulder, hip_mid - sh_mid
         per_side = {
-            "upper_arm_flexion_deg": _wrap_deg(_plane_angle_deg(arm, forward, down)
-                                               - _plane_angle_deg(trunk_down, forward, down)),
-            "upper_arm_abduction_deg": _wrap_deg(_plane_angle_deg(arm, outward, down)
-                                                 - _plane_angle_deg(trunk_down, outward, down)),
+            "upper_arm_flexion_deg": _arm_flexion_deg(arm, trunk_down, forward, outward, down),
+            "upper_arm_abduction_deg": _arm_abduction_deg(arm, trunk_down, forward, outward, down),
             "elbow_flexion_deg": _bend_deg(shoulder, elbow, wrist),
             "wrist_flexion_deg": _between_deg(wrist - elbow, hand - wrist),
             "knee_flexion_deg": _bend_deg(hip, knee, ankle),
@@ -188,6 +186,35 @@ def _measure_points(points: np.ndarray) -> dict[str, np.ndarray]:
             out[name].append(per_side[name] if name in per_side else shared[name])
     # Rounded far below any threshold: float noise must not move an exact 0 deg into "extension".
     return {name: np.round(np.stack(arrays, axis=-1), 3) for name, arrays in out.items()}
+
+
+def _share_in_plane(v: np.ndarray, along: np.ndarray, axis: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.hypot(_dot(v, along), _dot(v, axis)) / np.linalg.norm(v, axis=-1)
+
+
+def _arm_flexion_deg(arm: np.ndarray, trunk_down: np.ndarray, forward: np.ndarray, outward: np.ndarray,
+                     down: np.ndarray) -> np.ndarray:
+    """Sagittal angle from the trunk's downward line (the spec), read as flexion past 90 deg of extension (an
+    arm overhead is flexed, not extended by 180). An arm pointing out to the side (too short a sagittal
+    projection, or raised above the shoulder more sideways than forward) is scored by its elevation from the
+    trunk's downward line: its sagittal angle there is noise, or the sideways elevation seen edge-on."""
+    flexion = _wrap_deg(_plane_angle_deg(arm, forward, down) - _plane_angle_deg(trunk_down, forward, down))
+    flexion = np.where(flexion < -90.0, flexion + 360.0, flexion)
+    raised_sideways = (_dot(arm, down) < 0) & (np.abs(_dot(arm, outward)) > np.abs(_dot(arm, forward)))
+    sideways = (_share_in_plane(arm, forward, down) < tb.ARM_PLANE_MIN_SHARE) | raised_sideways
+    return np.where(sideways, _between_deg(arm, trunk_down), flexion)
+
+
+def _arm_abduction_deg(arm: np.ndarray, trunk_down: np.ndarray, forward: np.ndarray, outward: np.ndarray,
+                       down: np.ndarray) -> np.ndarray:
+    """Frontal angle from the trunk's downward line, outward positive (the spec); 0 for an arm pointing
+    forward or backward (too short a frontal projection, or raised above the shoulder more forward than
+    sideways): its frontal angle there is noise, or the forward elevation seen edge-on."""
+    abduction = _wrap_deg(_plane_angle_deg(arm, outward, down) - _plane_angle_deg(trunk_down, outward, down))
+    raised_forward = (_dot(arm, down) < 0) & (np.abs(_dot(arm, forward)) >= np.abs(_dot(arm, outward)))
+    along = (_share_in_plane(arm, outward, down) < tb.ARM_PLANE_MIN_SHARE) | raised_forward
+    return np.where(along, 0.0, abduction)
 
 
 def _nanmedian(values: np.ndarray, axis: int) -> np.ndarray:

@@ -23,6 +23,8 @@ LIMITS = (
     "Without a calibration frame the camera is assumed level; a tilted camera biases trunk and arm angles.",
     "Shoulder raising is assessed only against a calibration frame; wrist deviation and twist, load, coupling, "
     "arm support and an unstable base cannot be seen and are inputs (defaults flagged).",
+    "An upper arm pointing out to the side is scored by its elevation (its flexion cannot be measured there); "
+    "one pointing forward or back counts as not abducted.",
     "Frames where a needed landmark is below visibility 0.5 have no score: they are not counted as safe.",
     "A score describes one posture at one instant; RULA and REBA are screening tools, not a diagnosis.",
 )
@@ -112,7 +114,8 @@ def summary(result: ErgoResult, methods: tuple[str, ...] = ("rula", "reba")) -> 
         "shoulder_raised": "assessed against the calibration frame" if calibration is not None
         else "not assessed (no calibration frame): counted as not raised",
         "thresholds": {name: getattr(tb, name) for name in (
-            "VISIBILITY_THRESHOLD", "FEET_LEVEL_M", "SHOULDER_RAISED_SHRINK", "WRIST_OUT_TO_SIDE_M",
+            "VISIBILITY_THRESHOLD", "ARM_PLANE_MIN_SHARE", "FEET_LEVEL_M", "SHOULDER_RAISED_SHRINK",
+            "WRIST_OUT_TO_SIDE_M",
             "UPPER_ARM_ABDUCTED_DEG", "TRUNK_TWIST_DEG", "TRUNK_SIDE_BEND_DEG", "NECK_TWIST_DEG",
             "NECK_SIDE_BEND_DEG", "REBA_UPRIGHT_DEG", "STATIC_HOLD_S", "REPEATS_PER_MIN", "REPEAT_WINDOW_S",
             "MIN_REPEATS_IN_WINDOW")},

@@ -38,6 +38,11 @@ FEET_LEVEL_M = 0.10  # ankles within this height of each other: feet level, both
 SHOULDER_RAISED_SHRINK = 0.25  # shoulder-ear distance shorter by more than this share than at calibration
 WRIST_OUT_TO_SIDE_M = 0.15  # wrist more than this lateral of its shoulder: working out to the side
 MIN_PROJECTION_SHARE = 0.10  # a segment shorter than this share of itself in a plane has no angle there (0)
+# An upper arm whose projection on the sagittal (frontal) plane is shorter than this share of it points within
+# 30 deg of the body's side (front) axis: the angle in that plane is noise there (a T-pose arm would flip between
+# 90 deg of flexion and of extension). Flexion then is the arm's elevation; abduction is 0. The same holds for an
+# arm raised above the shoulder more sideways (forward) than forward (sideways).
+ARM_PLANE_MIN_SHARE = 0.5
 CALIBRATION_HALF_WINDOW = 2  # calibration takes the median over the chosen frame +- this many frames
 
 # --- RULA (McAtamney & Corlett 1993) ---

@@ -31,6 +31,7 @@ class Arm:
     knee: float = 0.0
     forearm: str = "forward"
     shoulder_raise_m: float = 0.0
+    direction: tuple[float, float, float] | None = None  # upper arm (down, forward, outward) instead of angles
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,9 @@ def pose(posture: Posture) -> np.ndarray:
         absolute_abduction = arm.abduction + np.degrees(np.arctan2(np.dot(trunk_down, outward),
                                                                    np.dot(trunk_down, -UP)))
         upper = _direction(absolute_flexion, absolute_abduction, -UP, outward)
+        if arm.direction is not None:
+            down_part, forward_part, out_part = arm.direction
+            upper = _unit(down_part * -UP + forward_part * FORWARD + out_part * outward)
         elbow = shoulder + 0.28 * upper
         forearm = _bent(upper, arm.elbow, FORWARD if arm.forearm == "forward" else -outward)
         wrist = elbow + 0.25 * forearm

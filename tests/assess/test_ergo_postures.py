@@ -236,3 +236,33 @@ def test_latest_rula_reads_the_newest_frame() -> None:
     history = sequence_of([Posture()] * 3 + [Posture(trunk_flexion=70, neck_flexion=25, left=arm, right=arm)])
     assert latest_rula(history) == (5.0, 3.0)  # A 4 (UA 4, LA 2, W 3), B 5 (N 3, T 4, L 1): C[4][5] = 5
     assert latest_rula(history.slice_frames(0, 3)) == (1.0, 1.0)
+
+
+def _toward(elevation_deg: float, forward_deg: float) -> tuple[float, float, float]:
+    """An upper arm raised ``elevation_deg`` from hanging, turned ``forward_deg`` from the side to the front."""
+    e, f = np.radians(elevation_deg), np.radians(forward_deg)
+    return (np.cos(e), np.sin(e) * np.sin(f), np.sin(e) * np.cos(f))
+
+
+@pytest.mark.parametrize("forward_deg", [-15.0, -5.0, 0.0, 5.0, 15.0])
+def test_arm_out_to_the_side_scores_by_its_elevation(forward_deg: float) -> None:
+    # a T-pose, arms a little in front of or behind the frontal plane: 90 deg elevation (3) + abducted (1)
+    arm = Arm(direction=_toward(90.0, forward_deg))
+    rula, reba = scores_of(Posture(left=arm, right=arm))
+    assert rula["upper_arm"] == both(4) and reba["upper_arm"] == both(4)
+
+
+@pytest.mark.parametrize("forward_deg", [-10.0, 0.0, 10.0])
+def test_arm_raised_overhead_sideways_is_flexed(forward_deg: float) -> None:
+    arm = Arm(direction=_toward(150.0, forward_deg))
+    angles = measure(sequence_of([Posture(left=arm, right=arm)]))
+    np.testing.assert_allclose(angles["upper_arm_abduction_deg"][0, 0], both(150.0), atol=11.0)
+    rula, _ = scores_of(Posture(left=arm, right=arm))
+    assert rula["upper_arm"] == both(5)  # > 90 deg (4), abducted (+1)
+
+
+def test_arm_raised_forward_is_not_abducted() -> None:
+    for elevation in (80.0, 100.0, 120.0):
+        arm = Arm(direction=_toward(elevation, 80.0))  # 10 deg out from straight ahead
+        rula, _ = scores_of(Posture(left=arm, right=arm))
+        assert rula["upper_arm"] == both(3 if elevation <= 90 else 4), elevation
