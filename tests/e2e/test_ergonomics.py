@@ -33,7 +33,7 @@ def test_ergonomics_tab_rescores_and_downloads_the_report(app_server: AppServer,
     before = page.evaluate(_LEFT_SCORE)
     assert before not in ("–", None)
 
-    load = page.get_by_label("Load (kg)")
+    load = page.get_by_role("spinbutton", name="Load (kg)", exact=True)
     load.fill("25")
     load.press("Enter")
     page.wait_for_function(f"({_LEFT_SCORE})() !== {before!r}", timeout=30_000)
