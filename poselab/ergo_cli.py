@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from poselab.assess.ergo_output import methods_of
-from poselab.assess.ergonomics import ErgoInputs
 from poselab.errors import InputError, PoseLabError
-from poselab.sequence import PoseSequence
+
+if TYPE_CHECKING:  # numpy and pandas load only when a command needs them: `--help` stays quick
+    from poselab.assess.ergonomics import ErgoInputs
+    from poselab.sequence import PoseSequence
 
 METHOD_HELP = "rula, reba or both (default both)"
 
@@ -49,8 +50,16 @@ def _number(text: str) -> str:
     return text  # checked by ErgoInputs, for a one-line error
 
 
+def methods_of(choice: str) -> tuple[str, ...]:
+    from poselab.assess.ergo_output import methods_of as parse
+
+    return parse(choice)
+
+
 def inputs_from_args(args: argparse.Namespace) -> ErgoInputs:
     """The ErgoInputs of parsed options; InputError (one line) for a bad value."""
+    from poselab.assess.ergonomics import ErgoInputs
+
     try:
         load_kg = float(args.load_kg)
     except ValueError:
@@ -88,6 +97,7 @@ def analyze_ergonomics(sequence: PoseSequence, folder: Path, args: argparse.Name
 def load_input(path: Path) -> tuple[PoseSequence, Path | None]:
     """(sequence, clip to read frames from or None) for any INPUT the command accepts; clips not included."""
     from poselab.landmarks_csv import read_landmarks_csv
+    from poselab.sequence import PoseSequence
 
     if path.is_dir():
         source = next(iter(sorted(path.glob("source.*"))), None)
