@@ -180,3 +180,8 @@ def _animation(cache_key: str, threshold: float, _sequence: PoseSequence) -> obj
 from components.motion_views import angles_view  # noqa: E402 - registers after RESULT_TABS exists
 
 RESULT_TABS.append((":material/architecture: Angles", angles_view))
+
+# Ergonomics (issue 15): RULA / REBA over time, breakdowns, worst moments, inputs and the HTML report.
+from components.ergonomics_view import ergonomics_view  # noqa: E402 - registers after RESULT_TABS exists
+
+RESULT_TABS.append((":material/health_and_safety: Ergonomics", ergonomics_view))

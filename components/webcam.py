@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
+from components.ergonomics_view import live_rula
 from components.motion_views import live_reps_panel
 from components.settings import DisplaySettings
 from poselab.engine.models import ensure_model
@@ -126,6 +127,8 @@ def webcam_panel(settings: InferenceSettings, display: DisplaySettings, key: str
             skeleton_snapshot(holder, key)
     with st.container():
         live_reps(holder, key)
+    with st.container():
+        live_rula(lambda: _snapshot(holder).history)  # issue 15: current RULA score and action level
     _record_controls(holder, processor, playing, key)
     recording_results(holder, display, key)
 

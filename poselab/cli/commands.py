@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from poselab.cli.library import add_library_parser, library_draft, run_library
 from poselab.cli.nativelog import native_stderr_to_log
 from poselab.cli.staging import staging_dir
+from poselab.ergo_cli import add_ergonomics_parser, check_analyze_options, run_ergonomics
 from poselab.errors import PoseLabError, StorageError
 from poselab.media.decode import Limits, probe
 from poselab.settings import VARIANTS, InferenceSettings
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("action", choices=("list", "fetch"))
     models.add_argument("variants", nargs="*", metavar="VARIANT", help="lite, full or heavy (default full)")
     add_library_parser(commands)
+    add_ergonomics_parser(commands, analyze)
     return parser
 
 
@@ -95,6 +97,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     from poselab.motion.smoothing import SmoothingSettings
 
     SmoothingSettings.from_args(args).check_rate(info.fps)  # bad smoothing parameters fail before inference
+    check_analyze_options(args)
     from poselab.cli.output import write_analysis  # imports MediaPipe: only once the input is known good
     from poselab.parallel.analyze import analyze_clip
 
@@ -180,4 +183,4 @@ def _unit_float(text: str) -> float:
     return value
 
 
-COMMANDS = {"analyze": run_analyze, "models": run_models, "library": run_library}
+COMMANDS = {"analyze": run_analyze, "models": run_models, "library": run_library, "ergonomics": run_ergonomics}

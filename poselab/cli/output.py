@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from poselab.ergo_cli import analyze_ergonomics
 from poselab.sequence import PoseSequence
 from poselab.store.tables import write_landmarks_csv, write_summary_json
 
@@ -31,3 +32,4 @@ def write_analysis(sequence: PoseSequence, folder: Path, args: argparse.Namespac
         (folder / "reps.json").write_text(json.dumps(report, indent=2) + "\n")
         extra["reps"] = {"angle": report["angle"], "count": report["count"]}
     write_summary_json(sequence, folder / "summary.json", extra)  # raw figures; smoothed ones in "quality"
+    analyze_ergonomics(smoothed, folder, args)  # rula.csv, reba.csv, ergonomics.json with --ergonomics

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from poselab.assess.ergo_output import EXPORT_NOTES
 from poselab.media.decode import SUPPORTED_TYPES
 from poselab.motion import angles
 from poselab.motion.reps import RepSpec, count_reps
@@ -166,6 +167,7 @@ def export_all(analysis: Analysis, out: Path, options: ExportOptions = ExportOpt
     if analysis.annotated_path is not None:
         shutil.copyfile(analysis.annotated_path, out / "annotated.mp4")
         written.append(out / "annotated.mp4")
+    written += _ergonomics(analysis, out)
     readme = out / "README.md"
     readme.write_text(readme_text(analysis, [p.name for p in written], angle_table, options))
     written.append(readme)
@@ -185,6 +187,15 @@ def download_name(analysis_name: str, file_name: str) -> str:
     if file_name.startswith(stem):
         return file_name
     return f"{stem}_{file_name}"
+
+
+def _ergonomics(analysis: Analysis, out: Path) -> list[Path]:
+    """rula.csv, reba.csv, ergonomics.json and the HTML report (issue 15), default inputs flagged."""
+    from poselab.assess.ergo_output import export_ergonomics
+    from poselab.video import read_frame_at
+
+    source = analysis.source_path
+    return export_ergonomics(analysis.sequence, out, None if source is None else lambda t: read_frame_at(source, t))
 
 
 def readme_text(analysis: Analysis, files: list[str], angle_table: pd.DataFrame | None,
@@ -249,6 +260,7 @@ _FILE_NOTES = {
     ".mp4": "the clip with the skeleton drawn (H.264)",
     "summary.json": "figures of the run: frames, fps, detection rate, settings",
     "README.md": "this file",
+    **EXPORT_NOTES,
 }
 
 
