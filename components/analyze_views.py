@@ -42,7 +42,7 @@ def display_width_px(width: int, height: int) -> int | None:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _display_frame(path: str, time_s: float, max_side_px: int) -> np.ndarray:
+def display_frame(path: str, time_s: float, max_side_px: int) -> np.ndarray:
     """The source frame at ``time_s``, downscaled; cached so stepping back and forth decodes nothing."""
     image_rgb = read_frame_at(Path(path), time_s)
     scale = max_side_px / max(image_rgb.shape[:2])
@@ -58,7 +58,7 @@ def overlay_image(analysis: Analysis, index: int, display: DisplaySettings) -> n
     if source is None:
         return None
     sequence = analysis.sequence
-    image_rgb = _display_frame(str(source), float(sequence.time_s[index]), INSPECT_MAX_SIDE_PX)
+    image_rgb = display_frame(str(source), float(sequence.time_s[index]), INSPECT_MAX_SIDE_PX)
     # Landmarks are in pixels of the full-size upright frame: scale them to the shown size.
     scale = image_rgb.shape[1] / sequence.video.width if sequence.video.width else 1.0
     mask = sequence.segmentation[index] if sequence.segmentation is not None else None

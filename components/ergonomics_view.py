@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from components.analyze_views import INSPECT_MAX_SIDE_PX, _display_frame, display_width_px
+from components.analyze_views import INSPECT_MAX_SIDE_PX, display_frame, display_width_px
 from poselab.assess import ErgoInputs, ErgoResult, assess, rescore
 from poselab.assess.ergo_angles import SIDES
 from poselab.assess.ergo_draw import ergo_frame
@@ -27,7 +27,7 @@ from poselab.errors import PoseLabError
 from poselab.sequence import PoseSequence
 
 if TYPE_CHECKING:
-    from components.results import ResultContext
+    from components.result_context import ResultContext
 
 METHOD_LABEL = {"rula": "RULA", "reba": "REBA"}
 
@@ -158,7 +158,7 @@ def _frame_breakdown(ctx: ResultContext, result: ErgoResult, method: str) -> Non
         if source is None:
             st.warning("The source clip is not stored, so the frame cannot be shown.")
         else:
-            image = _display_frame(str(source), ctx.time_s, INSPECT_MAX_SIDE_PX)
+            image = display_frame(str(source), ctx.time_s, INSPECT_MAX_SIDE_PX)
             drawn = ergo_frame(image, result, index, slot, ctx.display.visibility_threshold)
             st.image(drawn, caption=f"frame {index + 1}: measured angles (degrees)",
                      width=display_width_px(drawn.shape[1], drawn.shape[0]) or "stretch")
@@ -208,7 +208,7 @@ def _worst(ctx: ResultContext, result: ErgoResult, method: str) -> None:
     for column, moment in zip(st.columns(len(moments)), moments, strict=True):
         with column:
             if source is not None:
-                image = _display_frame(str(source), moment["time_s"], 320)
+                image = display_frame(str(source), moment["time_s"], 320)
                 st.image(ergo_frame(image, result, moment["frame"], moment["person"]), width="stretch")
             level = moment["breakdown"][LEVEL_KEY[method]]
             st.button(f"t = {moment['time_s']:.2f} s · score {moment['breakdown']['score']} · level {level}",
@@ -225,7 +225,7 @@ def _report_button(ctx: ResultContext, result: ErgoResult) -> None:
         frames = {}
         source = ctx.analysis.source_path
         if source is not None:
-            frames = {f: _display_frame(str(source), float(ctx.sequence.time_s[f]), INSPECT_MAX_SIDE_PX)
+            frames = {f: display_frame(str(source), float(ctx.sequence.time_s[f]), INSPECT_MAX_SIDE_PX)
                       for f in worst_frames(result, ("rula", "reba"))}
         st.session_state[state] = (result.inputs, report_html(result, ("rula", "reba"), frames, ctx.analysis.name))
     prepared = st.session_state.get(state)

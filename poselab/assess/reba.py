@@ -14,7 +14,7 @@ from poselab.assess.ergo_angles import PostureAngles
 from poselab.assess.rula import band_score, clip_score, flag, legs_unilateral, lookup, shoulder_raised
 
 if TYPE_CHECKING:
-    from poselab.assess.ergonomics import ErgoInputs
+    from poselab.assess.ergo_inputs import ErgoInputs
 
 REBA_COLUMNS = ("neck", "trunk", "legs", "upper_arm", "lower_arm", "wrist", "table_a", "load", "score_a",
                 "table_b", "coupling", "score_b", "table_c", "activity", "score", "risk_level")

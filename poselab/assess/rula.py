@@ -14,7 +14,7 @@ from poselab.assess import ergo_tables as tb
 from poselab.assess.ergo_angles import PostureAngles
 
 if TYPE_CHECKING:
-    from poselab.assess.ergonomics import ErgoInputs
+    from poselab.assess.ergo_inputs import ErgoInputs
 
 RULA_COLUMNS = ("upper_arm", "lower_arm", "wrist", "wrist_twist", "neck", "trunk", "legs", "table_a", "table_b",
                 "muscle", "force", "score_c", "score_d", "score", "action_level")

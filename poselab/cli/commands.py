@@ -10,21 +10,21 @@ import argparse
 import os
 import signal
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from poselab.cli.ergonomics import add_ergonomics_parser, analyze_ergonomics, check_analyze_options, run_ergonomics
 from poselab.cli.library import add_library_parser, library_draft, run_library
 from poselab.cli.nativelog import native_stderr_to_log
+from poselab.cli.progress import ProgressBar
 from poselab.cli.staging import staging_dir
-from poselab.ergo_cli import add_ergonomics_parser, check_analyze_options, run_ergonomics
 from poselab.errors import PoseLabError, StorageError
 from poselab.media.decode import Limits, probe
 from poselab.settings import VARIANTS, InferenceSettings
 
 if TYPE_CHECKING:
-    from poselab.engine.pipeline import Progress
+    pass
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,37 +106,14 @@ def run_analyze(args: argparse.Namespace) -> int:
         try:
             sequence = analyze_clip(args.input, settings, video_out=video_out, limits=limits, progress=ProgressBar(),
                                     workers=args.workers)
-            write_analysis(sequence, staging, args)
+            smoothed = write_analysis(sequence, staging, args)
+            analyze_ergonomics(smoothed, staging, args)  # rula.csv, reba.csv, ergonomics.json with --ergonomics
             if saved is not None:
                 saved.finish(sequence, video_out)
         except OSError as error:  # a full disk or a vanished folder: say so, the staging folder goes
             raise StorageError(f"cannot write the results ({error.strerror or error}); nothing was written") from None
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
-
-
-class ProgressBar:
-    """A one-line progress bar on stderr: frames, fps and time left."""
-
-    def __init__(self, width: int = 30) -> None:
-        self.width = width
-        self._last_draw = 0.0
-        self._tty = sys.stderr.isatty()
-
-    def __call__(self, progress: Progress) -> None:
-        now = time.monotonic()
-        total = progress.frames_total
-        finished = total and progress.frames_done >= total
-        if now - self._last_draw < (0.1 if self._tty else 2.0) and not finished:
-            return
-        self._last_draw = now
-        share = min(progress.frames_done / total, 1.0) if total else 0.0
-        bar = "#" * int(share * self.width)
-        left = progress.remaining_s
-        eta = f", {left:4.0f} s left" if left is not None else ""
-        line = f"[{bar:<{self.width}}] {progress.frames_done}/{total or '?'} frames, {progress.fps:5.1f} fps{eta}"
-        end = "\n" if finished or not self._tty else ""
-        print(("\r" if self._tty else "") + line, end=end, file=sys.stderr, flush=True)
 
 
 def run_models(args: argparse.Namespace) -> int:

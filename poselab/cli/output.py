@@ -6,14 +6,14 @@ import argparse
 import json
 from pathlib import Path
 
-from poselab.ergo_cli import analyze_ergonomics
 from poselab.sequence import PoseSequence
 from poselab.store.tables import write_landmarks_csv, write_summary_json
 
 
-def write_analysis(sequence: PoseSequence, folder: Path, args: argparse.Namespace | None = None) -> None:
+def write_analysis(sequence: PoseSequence, folder: Path, args: argparse.Namespace | None = None) -> PoseSequence:
     """landmarks.csv (smoothed with ``--smoothing``; the raw ones then also go to landmarks_raw.csv),
-    angles.csv, reps.json (with ``--reps``) and summary.json (annotated.mp4 is written as the pipeline runs)."""
+    angles.csv, reps.json (with ``--reps``) and summary.json (annotated.mp4 is written as the pipeline runs).
+    Returns the smoothed sequence, for what else the command writes from it (``--ergonomics``)."""
     from poselab.motion.angles import angles_frame
     from poselab.motion.quality import quality_report
     from poselab.motion.reps import reps_of_sequence
@@ -32,4 +32,4 @@ def write_analysis(sequence: PoseSequence, folder: Path, args: argparse.Namespac
         (folder / "reps.json").write_text(json.dumps(report, indent=2) + "\n")
         extra["reps"] = {"angle": report["angle"], "count": report["count"]}
     write_summary_json(sequence, folder / "summary.json", extra)  # raw figures; smoothed ones in "quality"
-    analyze_ergonomics(smoothed, folder, args)  # rula.csv, reba.csv, ergonomics.json with --ergonomics
+    return smoothed

@@ -192,7 +192,7 @@ def download_name(analysis_name: str, file_name: str) -> str:
 def _ergonomics(analysis: Analysis, out: Path) -> list[Path]:
     """rula.csv, reba.csv, ergonomics.json and the HTML report (issue 15), default inputs flagged."""
     from poselab.assess.ergo_output import export_ergonomics
-    from poselab.video import read_frame_at
+    from poselab.media.decode import read_frame_at
 
     source = analysis.source_path
     return export_ergonomics(analysis.sequence, out, None if source is None else lambda t: read_frame_at(source, t))

@@ -11,10 +11,10 @@ import pytest
 
 from poselab.assess.reba import REBA_COLUMNS
 from poselab.assess.rula import RULA_COLUMNS
-from poselab.export import write_landmarks_csv
+from poselab.store.tables import write_landmarks_csv
 from tests.assess.posing import Arm, Posture, sequence_of
+from tests.cli.test_cli import run_cli
 from tests.conftest import write_test_clip
-from tests.test_cli import run_cli
 
 BENT = Posture(trunk_flexion=30, neck_flexion=25, left=Arm(flexion=60, wrist=10), right=Arm(flexion=60, wrist=10))
 ISSUE_RULA = ("frame", "time_s", "person", "side", "upper_arm", "lower_arm", "wrist", "wrist_twist", "neck", "trunk",

@@ -6,9 +6,9 @@ import re
 import zipfile
 from pathlib import Path
 
-from poselab.analysis import Analysis
-from poselab.exports import export_all
 from poselab.settings import InferenceSettings
+from poselab.store.analysis import Analysis
+from poselab.store.exports import export_all
 from tests.assess.posing import Arm, Posture, sequence_of
 from tests.conftest import write_test_clip
 

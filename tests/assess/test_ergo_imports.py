@@ -7,7 +7,8 @@ from pathlib import Path
 
 ASSESS = Path(__file__).resolve().parents[2] / "poselab" / "assess"
 ALLOWED = ("poselab.assess", "poselab.skeleton", "poselab.sequence", "poselab.settings", "poselab.errors",
-           "poselab.angles", "poselab.reps", "poselab.smoothing", "poselab.quality", "poselab.render")
+           "poselab.motion.angles", "poselab.motion.reps", "poselab.motion.smoothing", "poselab.motion.quality",
+           "poselab.render")
 
 
 def test_assess_imports_only_allowed_modules() -> None:

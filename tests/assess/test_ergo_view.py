@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from poselab.analysis import Analysis
 from poselab.settings import InferenceSettings
+from poselab.store.analysis import Analysis
 from tests.assess.posing import Arm, Posture, sequence_of
 from tests.conftest import write_test_clip
 
@@ -16,7 +16,7 @@ SCRIPT = """
 from pathlib import Path
 from components.results import show_results
 from components.settings import DisplaySettings
-from poselab.analysis import Analysis
+from poselab.store.analysis import Analysis
 show_results(Analysis.load(Path({folder!r})), DisplaySettings(), "t")
 """
 BENT = Posture(trunk_flexion=30, neck_flexion=25, left=Arm(flexion=60, wrist=10), right=Arm(flexion=60, wrist=10))

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from poselab.errors import InputError
-from poselab.export import write_landmarks_csv
-from poselab.landmarks_csv import read_landmarks_csv
+from poselab.store.landmarks_csv import read_landmarks_csv
+from poselab.store.tables import write_landmarks_csv
 from tests.assess.posing import Arm, Posture, sequence_of
 
 

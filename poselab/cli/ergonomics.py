@@ -96,8 +96,8 @@ def analyze_ergonomics(sequence: PoseSequence, folder: Path, args: argparse.Name
 
 def load_input(path: Path) -> tuple[PoseSequence, Path | None]:
     """(sequence, clip to read frames from or None) for any INPUT the command accepts; clips not included."""
-    from poselab.landmarks_csv import read_landmarks_csv
     from poselab.sequence import PoseSequence
+    from poselab.store.landmarks_csv import read_landmarks_csv
 
     if path.is_dir():
         source = next(iter(sorted(path.glob("source.*"))), None)
@@ -117,7 +117,7 @@ def load_input(path: Path) -> tuple[PoseSequence, Path | None]:
 
 
 def run_ergonomics(args: argparse.Namespace) -> int:
-    from poselab.cli import staging_dir
+    from poselab.cli.staging import staging_dir
 
     methods = methods_of(args.method)
     inputs = inputs_from_args(args)
@@ -134,17 +134,16 @@ def run_ergonomics(args: argparse.Namespace) -> int:
 
 
 def _analyze_clip(args: argparse.Namespace, staging: Path) -> PoseSequence:
-    from poselab.cli import ProgressBar
-    from poselab.models import VARIANTS
-    from poselab.settings import InferenceSettings
-    from poselab.video import Limits, probe
+    from poselab.cli.progress import ProgressBar
+    from poselab.media.decode import Limits, probe
+    from poselab.settings import VARIANTS, InferenceSettings
 
     if args.model not in VARIANTS:
         raise InputError(f"unknown model {args.model!r}: choose {', '.join(VARIANTS)}")
     limits = Limits.from_env()
     probe(args.input, limits)  # a bad clip fails here, before the model loads
-    from poselab.output import write_analysis
-    from poselab.pipeline import analyze_clip
+    from poselab.cli.output import write_analysis
+    from poselab.parallel.analyze import analyze_clip
 
     sequence = analyze_clip(args.input, InferenceSettings(model=args.model), limits=limits, progress=ProgressBar())
     write_analysis(sequence, staging)
@@ -159,7 +158,7 @@ def _write(sequence: PoseSequence, clip: Path | None, folder: Path, methods: tup
     result = assess(sequence, inputs)
     frames_rgb = {}
     if clip is not None:
-        from poselab.video import read_frame_at
+        from poselab.media.decode import read_frame_at
 
         for frame in worst_frames(result, methods):
             try:

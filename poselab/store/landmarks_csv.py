@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from poselab.errors import InputError
-from poselab.export import LANDMARK_COLUMNS
 from poselab.sequence import PoseSequence, VideoInfo
 from poselab.skeleton import LANDMARK_INDEX, NUM_LANDMARKS
+from poselab.store.tables import LANDMARK_COLUMNS
 
 WORLD_COLUMNS = ("world_x_m", "world_y_m", "world_z_m")
 
