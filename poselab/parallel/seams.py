@@ -107,8 +107,11 @@ def steered(frames: Iterator[Frame], previous: PoseSequence, start_s: float) -> 
         if frame.time_s < start_s:
             at = int(np.argmin(np.abs(previous.time_s - frame.time_s))) if previous.num_frames else -1
             near = at >= 0 and abs(previous.time_s[at] - frame.time_s) < 1e-6
-            frame = Frame(frame.index, frame.time_s,
-                          _only_boxes(frame.image_rgb, previous.image_xy_px[at] if near else None))
+            kept = _only_boxes(frame.image_rgb, previous.image_xy_px[at] if near else None)
+            if frame.pool is not None:  # a pooled buffer goes back to its pool after use: blank it in place
+                np.copyto(frame.image_rgb, kept)
+            else:
+                frame = Frame(frame.index, frame.time_s, kept)
         yield frame
 
 
