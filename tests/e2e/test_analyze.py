@@ -108,7 +108,7 @@ def test_bad_upload_then_photo_in_the_browser(app_server: AppServer, page, test_
     assert "notes.mp4" in error.inner_text()
 
     page.locator("input[type=file]").set_input_files(str(test_data / "mediapipe" / "pose.jpg"))
-    page.locator("[data-testid='stImage'] img").wait_for(timeout=RESULTS_TIMEOUT_MS)
+    page.locator("[data-testid='stImage'] img").first.wait_for(timeout=RESULTS_TIMEOUT_MS)
     page.wait_for_function(f"({_SCENE_CAMERA})() !== null", timeout=60_000)
     assert page.locator("video").count() == 0
     _full_screenshot(page, artifacts_dir / "analyze_photo.png")
