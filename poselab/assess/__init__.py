@@ -10,11 +10,11 @@ from poselab.assess.postures import POSTURES, classify_postures, posture_shares,
 
 
 __all__ = [
+    "POSTURES",
     "Calibration",
     "ErgoInputs",
     "ErgoResult",
     "FallEvent",
-    "POSTURES",
     "PostureAngles",
     "assess",
     "calibrate",

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from poselab.cli.classify import add_classify_parser, run_classify
 from poselab.cli.ergonomics import add_ergonomics_parser, analyze_ergonomics, check_analyze_options, run_ergonomics
 from poselab.cli.library import add_library_parser, library_draft, run_library
 from poselab.cli.nativelog import native_stderr_to_log
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("variants", nargs="*", metavar="VARIANT", help="lite, full or heavy (default full)")
     add_library_parser(commands)
     add_ergonomics_parser(commands, analyze)
+    add_classify_parser(commands)
     return parser
 
 
@@ -160,4 +162,5 @@ def _unit_float(text: str) -> float:
     return value
 
 
-COMMANDS = {"analyze": run_analyze, "models": run_models, "library": run_library, "ergonomics": run_ergonomics}
+COMMANDS = {"analyze": run_analyze, "models": run_models, "library": run_library, "ergonomics": run_ergonomics,
+            "classify": run_classify}

@@ -12,37 +12,25 @@ from poselab.assess.falls import detect_falls
 from poselab.cli.commands import main
 from poselab.cli.output import write_analysis
 from poselab.sequence import PoseSequence
-from poselab.settings import InferenceSettings
+from tests.assess.conftest import FALL_IMPACT_S, NEGATIVES
 from tests.conftest import write_test_clip
-
-FALL_IMPACT_S = {"falls/fall_corridor_forward.mp4": 3.9, "falls/fall_two_people_dog.mp4": 6.2}  # README labels
-NEGATIVES = ("videos/dance_600x600.mp4", "videos/lab_single_portrait_60fps.mp4",
-             "videos/lab_two_people_portrait_60fps.mp4", "mediapipe/pose_squats.mp4")
-
-
-@pytest.fixture(scope="session")
-def sequences(test_data: Path, model_dir: Path) -> dict[str, PoseSequence]:
-    from poselab.parallel.analyze import analyze_clip
-
-    settings = InferenceSettings(model="full", num_poses=2)  # as the falls README measured
-    return {name: analyze_clip(test_data / name, settings) for name in (*FALL_IMPACT_S, *NEGATIVES)}
 
 
 @pytest.mark.parametrize("name", FALL_IMPACT_S)
-def test_each_real_fall_is_found_once_near_its_label(sequences: dict[str, PoseSequence], name: str) -> None:
-    events = detect_falls(sequences[name])
+def test_each_real_fall_is_found_once_near_its_label(shared_sequences: dict[str, PoseSequence], name: str) -> None:
+    events = detect_falls(shared_sequences[name])
     assert len(events) == 1, [e.to_dict() for e in events]
     assert abs(events[0].impact_s - FALL_IMPACT_S[name]) <= 1.0
     assert events[0].clip_ended  # both clips end about a second after the fall
 
 
 @pytest.mark.parametrize("name", NEGATIVES)
-def test_no_shared_negative_clip_gives_a_fall(sequences: dict[str, PoseSequence], name: str) -> None:
-    assert detect_falls(sequences[name]) == []
+def test_no_shared_negative_clip_gives_a_fall(shared_sequences: dict[str, PoseSequence], name: str) -> None:
+    assert detect_falls(shared_sequences[name]) == []
 
 
-def test_analysis_output_holds_the_events(sequences: dict[str, PoseSequence], tmp_path: Path) -> None:
-    write_analysis(sequences["falls/fall_corridor_forward.mp4"], tmp_path)
+def test_analysis_output_holds_the_events(shared_sequences: dict[str, PoseSequence], tmp_path: Path) -> None:
+    write_analysis(shared_sequences["falls/fall_corridor_forward.mp4"], tmp_path)
     events = json.loads((tmp_path / "events.json").read_text())
     assert [e["kind"] for e in events] == ["fall"] and events[0]["person"] == 0
 

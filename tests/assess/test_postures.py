@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from poselab.assess.postures import POSTURES, posture_shares, postures_frame
-from poselab.sequence import PoseSequence
 from tests.assess.animate import Body, sequence_from
 from tests.assess.scenarios import NOT_FALLS, STILL
 
@@ -48,15 +45,6 @@ def test_squats_alternate_with_standing_and_sitting_down_stays_seated() -> None:
     assert changes == 5  # standing -> squatting -> standing, three times
     sit = postures_frame(sequence_from(NOT_FALLS["sit_down"], 4.0, elevation_deg=0.0))["posture"]
     assert sit.iloc[0] == "standing" and sit.iloc[-1] == "sitting"
-
-
-@pytest.fixture(scope="module")
-def shared_sequences(test_data: Path, model_dir: Path) -> dict[str, PoseSequence]:
-    from poselab.parallel.analyze import analyze_clip
-    from poselab.settings import InferenceSettings
-
-    names = ("mediapipe/pose_squats.mp4", "videos/lab_two_people_portrait_60fps.mp4")
-    return {name: analyze_clip(test_data / name, InferenceSettings(num_poses=2)) for name in names}
 
 
 def test_the_shared_squat_clip_alternates_standing_and_squatting(shared_sequences: dict) -> None:
