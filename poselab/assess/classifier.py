@@ -83,8 +83,8 @@ class PoseClassifier:
 
     def classify_series(self, points: np.ndarray, time_s: np.ndarray) -> tuple[list[str | None],
                                                                                 dict[str, np.ndarray]]:
-        """(T, 33, 3) landmarks at ``time_s`` -> per frame the leading class after EMA smoothing of the votes (None where the person
-        is missing), and per class its smoothed share of the votes, 0..1 (NaN where missing)."""
+        """(T, 33, 3) landmarks at ``time_s`` -> per frame the leading class after EMA smoothing of the votes
+        (None where the person is missing), and per class its smoothed share of the votes, 0..1 (NaN there)."""
         shares = {cls: np.full(len(points), np.nan) for cls in self.classes}
         names: list[str | None] = []
         previous: dict[str, float] = {}
