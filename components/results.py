@@ -31,6 +31,8 @@ from components.analyze_views import (
 from components.downloads import downloads_view
 from components.legend import show_legend
 from components.page_scripts import camera_key, keep_3d_camera
+from components.events_view import events_view
+from components.postures_view import postures_view
 from components.result_context import ResultContext
 from components.settings import DisplaySettings
 from poselab.render.plot3d import animation_figure, skeleton_figure
@@ -40,7 +42,7 @@ from poselab.store.analysis import Analysis
 ResultTab = tuple[str, Callable[[ResultContext], None]]
 
 # Extra tabs between "Time series" and "Details"; other features register theirs here.
-RESULT_TABS: list[ResultTab] = []
+RESULT_TABS: list[ResultTab] = [(":material/warning: Events", events_view), (":material/accessibility: Postures", postures_view)]
 
 
 def show_results(analysis: Analysis, display: DisplaySettings, key: str) -> None:
