@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from components.classes_editor import classes_editor
 from components.library_store import open_library
 from components.settings import DisplaySettings
 from poselab.errors import PoseLabError
@@ -108,11 +109,14 @@ def _manage(library: Library, entry: Entry) -> None:
                        help="Show the Analyze views of this analysis (no model run)"):
         st.session_state[_OPEN] = entry.id
     _delete(library, entry, delete_col)
-    edit_tab, download_tab = st.tabs([":material/edit: Name, notes and tags", ":material/download: Downloads"])
+    edit_tab, download_tab, classes_tab = st.tabs(
+        [":material/edit: Name, notes and tags", ":material/download: Downloads", ":material/label: Classes"])
     with edit_tab:
         _edit(library, entry)
     with download_tab:
         _downloads(library, entry)
+    with classes_tab:
+        classes_editor(library, entry)
     if st.session_state.get(_OPEN) == entry.id:
         _show(library, entry)
 

@@ -29,9 +29,9 @@ from components.analyze_views import (
     timeseries_view,
 )
 from components.downloads import downloads_view
+from components.events_view import events_view
 from components.legend import show_legend
 from components.page_scripts import camera_key, keep_3d_camera
-from components.events_view import events_view
 from components.postures_view import postures_view
 from components.result_context import ResultContext
 from components.settings import DisplaySettings
@@ -42,7 +42,8 @@ from poselab.store.analysis import Analysis
 ResultTab = tuple[str, Callable[[ResultContext], None]]
 
 # Extra tabs between "Time series" and "Details"; other features register theirs here.
-RESULT_TABS: list[ResultTab] = [(":material/warning: Events", events_view), (":material/accessibility: Postures", postures_view)]
+RESULT_TABS: list[ResultTab] = [(":material/warning: Events", events_view),
+                                (":material/accessibility: Postures", postures_view)]
 
 
 def show_results(analysis: Analysis, display: DisplaySettings, key: str) -> None:

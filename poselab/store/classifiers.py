@@ -41,7 +41,8 @@ def save_classifier(classifier: PoseClassifier) -> Path:
 
 def list_classifiers() -> list[str]:
     folder = classifiers_dir()
-    return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+    found = folder.glob("*.json") if folder.is_dir() else []
+    return sorted(p.stem for p in found if p.name != "marks.json")  # marks.json: frames marked for training
 
 
 def read_classifier_file(path: Path) -> PoseClassifier:
@@ -71,3 +72,30 @@ def import_classifier(path: Path) -> PoseClassifier:
     classifier = read_classifier_file(path)
     save_classifier(classifier)
     return classifier
+
+
+def marks_path() -> Path:
+    return classifiers_dir() / "marks.json"
+
+
+def load_marks() -> list[dict]:
+    """Frames marked with class names in the Library: {analysis, person, first, last, label} each."""
+    path = marks_path()
+    if not path.is_file():
+        return []
+    try:
+        marks = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise StorageError(f"cannot read the class marks in {path}: {error}") from None
+    return marks if isinstance(marks, list) else []
+
+
+def save_marks(marks: list[dict]) -> None:
+    path = marks_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".json.part")
+        partial.write_text(json.dumps(marks, indent=1))
+        os.replace(partial, path)
+    except OSError as error:
+        raise StorageError(f"cannot save the class marks: {error.strerror or error}") from None
