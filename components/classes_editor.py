@@ -45,3 +45,6 @@ def classes_editor(library: Library, entry: Entry) -> None:
         st.success(f"Saved classifier {classifier.name!r}: {len(classifier.labels)} frames, classes "
                    f"{', '.join(classifier.classes)}; leave-one-out accuracy "
                    f"{100 * classifier.leave_one_out_accuracy():.0f} %")
+        if thin := classifier.thin_classes():
+            st.warning(f"Mark more frames of {', '.join(thin)}: a class needs {classifier.top_by_mean} or more "
+                       "frames to win the neighbours' vote.")

@@ -57,6 +57,11 @@ class PoseClassifier:
     def classes(self) -> list[str]:
         return sorted(set(self.labels))
 
+    def thin_classes(self) -> list[str]:
+        """Classes with fewer samples than the fine neighbours: they can never win a clear majority."""
+        counts = Counter(self.labels)
+        return [cls for cls in self.classes if counts[cls] < self.top_by_mean]
+
     def votes(self, points: np.ndarray, exclude: int | None = None) -> dict[str, int]:
         """(33, 3) landmarks -> votes per class among the fine neighbours ({} when the pose is missing)."""
         if np.isnan(points).any():

@@ -28,7 +28,8 @@ def _save(folder: Path, name: str, seed: int) -> object:
 def test_mark_frames_train_and_count_reps_of_another_clip(tmp_path: Path) -> None:
     _save(tmp_path / "a", "taught", 1)
     at = AppTest.from_file(PAGE, default_timeout=60).run()  # the only analysis is the one chosen
-    for frames, label in (((0, 30), "up"), ((55, 60), "down")):  # standing, then the bottom of the first squat
+    # standing, then the bottom of the first squat: as many frames of each, as a kNN vote wants
+    for frames, label in (((0, 10), "up"), ((52, 62), "down")):
         at.slider(key="classes.range").set_value(frames)
         at.text_input(key="classes.label").input(label).run()  # the button waits for a name
         at.button(key="classes.add").click().run()
