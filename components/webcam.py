@@ -18,6 +18,7 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from components.ergonomics_view import live_rula
+from components.live_events import live_events_panel
 from components.motion_views import live_reps_panel
 from components.settings import DisplaySettings
 from poselab.engine.models import ensure_model
@@ -105,6 +106,8 @@ def webcam_panel(settings: InferenceSettings, display: DisplaySettings, key: str
     # never shifts when the rest of the page changes (else the browser fails with "setIn ... ElementNode").
     with st.container():
         live_metrics(holder)
+    with st.container():
+        live_events(holder, key)
     video_col, live_col = st.columns([3, 2], gap="medium")
     with video_col:
         ctx = webrtc_streamer(
@@ -195,6 +198,12 @@ def live_chart(holder: LiveHolder, key: str) -> None:
 def live_reps(holder: LiveHolder, key: str) -> None:
     """Repetitions counted as they happen, from the rolling history (polled often enough to miss none)."""
     live_reps_panel(_snapshot(holder).history, key)
+
+
+@st.fragment(run_every=PANEL_EVERY_S)
+def live_events(holder: LiveHolder, key: str) -> None:
+    """Fall alert within about a second of the impact, the session's falls, the posture now."""
+    live_events_panel(_snapshot(holder).history, key)
 
 
 @st.fragment(run_every=SKELETON_EVERY_S)
