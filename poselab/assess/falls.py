@@ -27,7 +27,10 @@ import numpy as np
 from poselab.assess.body import BodyTrack, body_tracks
 from poselab.sequence import PoseSequence
 
-FALL_SPEED_BH_S = 0.9  # peak downward hip speed of a fall (a brisk sit-down peaks near 0.5)
+FALL_SPEED_BH_S = 0.9  # peak downward hip speed of a fall (a brisk sit-down peaks near 0.8)
+# ... when the model lost the person during the descent: the bridged frames average the speed over the gap,
+# and losing someone on the way down is itself evidence (the corridor fall tracked with one pose: 0.77)
+GAP_FALL_SPEED_BH_S = 0.6
 MOVING_BH_S = 0.25  # where a descent starts and ends
 MIN_DROP_BH = 0.15  # the hips must come down at least this far (a stumble caught in a step does not)
 UPRIGHT_HEAD_BH = 0.2  # head this far above the hips (a high CCTV camera foreshortens it to about 0.25)
@@ -84,9 +87,9 @@ def _median_in(track: BodyTrack, values: np.ndarray, start_s: float, end_s: floa
     return float(np.median(part)) if part.size else float("nan")
 
 
-def _descents(time_s: np.ndarray, speed: np.ndarray) -> list[tuple[int, int, int]]:
-    """(start, peak, stop) frame indices of runs above MOVING_BH_S that peak at FALL_SPEED_BH_S or more;
-    stop is the last frame of the run (the track may end there)."""
+def _descents(time_s: np.ndarray, speed: np.ndarray, seen: np.ndarray) -> list[tuple[int, int, int]]:
+    """(start, peak, stop) frame indices of runs above MOVING_BH_S that peak at FALL_SPEED_BH_S or more
+    (GAP_FALL_SPEED_BH_S when the run crosses frames the model missed); stop is the last frame of the run."""
     fast = np.nan_to_num(speed, nan=0.0) > MOVING_BH_S
     runs, i = [], 0
     while i < len(fast):
@@ -97,7 +100,8 @@ def _descents(time_s: np.ndarray, speed: np.ndarray) -> list[tuple[int, int, int
         while j + 1 < len(fast) and fast[j + 1]:
             j += 1
         peak = i + int(np.argmax(speed[i: j + 1]))
-        if speed[peak] >= FALL_SPEED_BH_S:
+        needed = FALL_SPEED_BH_S if seen[i: j + 1].all() else GAP_FALL_SPEED_BH_S
+        if speed[peak] >= needed:
             if runs and time_s[i] - time_s[runs[-1][2]] < MERGE_S:
                 start, old_peak, _ = runs.pop()
                 peak = peak if speed[peak] > speed[old_peak] else old_peak
@@ -112,7 +116,7 @@ def track_falls(track: BodyTrack, clip_end_s: float) -> list[FallEvent]:
     height_bh = smoothed(t, track.hip_y_px / track.scale_px)
     speed = _speed(t, height_bh)
     events = []
-    for start, peak, stop in _descents(t, speed):
+    for start, peak, stop in _descents(t, speed, track.seen):
         # the run stopped because the track ended (speed unknown), not because the body slowed down
         ended = stop + 1 >= len(t) or np.isnan(speed[stop + 1])
         if ended and bool(track.feet_at_edge[stop]):

@@ -80,3 +80,14 @@ def test_events_json_is_an_empty_list_when_nothing_happened() -> None:
     assert list(events[0]) == ["kind", "person", "start_s", "impact_s", "end_s", "confidence", "down_for_s",
                                "clip_ended"]
     json.dumps(events)  # plain JSON types only
+
+
+def test_a_gap_during_the_descent_lowers_the_speed_needed() -> None:
+    def gapped() -> object:
+        seq = sequence_from(fall("backward", 1.1), 6.0, **VIEWS["side_60fps_1080p"])  # peaks just under the bar
+        gap = (seq.time_s > T0 + 0.7) & (seq.time_s < T0 + 0.95)
+        for field in ("image_xy_px", "world_xyz_m", "visibility", "presence", "image_z"):
+            getattr(seq, field)[gap] = np.nan
+        return seq
+    assert detect_falls(sequence_from(fall("backward", 1.1), 6.0, **VIEWS["side_60fps_1080p"])) == []
+    assert len(detect_falls(gapped())) == 1
