@@ -10,13 +10,17 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 
-from poselab.assess.falls import detect_falls
-from poselab.assess.postures import postures_frame
-from poselab.parallel.analyze import analyze_clip
-from poselab.settings import InferenceSettings
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO)]
+
+from poselab.assess.falls import detect_falls  # noqa: E402 - needs the path above
+from poselab.assess.postures import postures_frame  # noqa: E402
+from poselab.parallel.analyze import analyze_clip  # noqa: E402
+from poselab.settings import InferenceSettings  # noqa: E402
 
 DATA = Path(os.environ.get("POSELAB_TEST_DATA", "/work/shared/data"))
 CLIPS = ("falls/fall_corridor_forward.mp4", "falls/fall_two_people_dog.mp4", "videos/dance_600x600.mp4",
