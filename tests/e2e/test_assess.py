@@ -39,13 +39,13 @@ def _choose(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option).first.click()
 
 
-def _mark(page, first: int, last: int, label: str) -> None:
-    """Move the range slider's thumbs with the keyboard (from 0, 0), name the class, add the mark."""
-    thumbs = page.get_by_role("slider")
+def _mark(page, now: tuple[int, int], first: int, last: int, label: str) -> None:
+    """Move the range slider's thumbs from ``now`` with the keyboard, name the class, add the mark."""
+    thumbs = page.locator("[data-testid='stSlider'] [role='slider']")
     low, high = thumbs.nth(0), thumbs.nth(1)
-    for thumb, target in ((high, last), (low, first)):
+    for thumb, steps in ((high, last - now[1]), (low, first - now[0])):
         thumb.focus()
-        for _ in range(target - int(thumb.get_attribute("aria-valuenow"))):
+        for _ in range(steps):
             thumb.press("ArrowRight")
     page.wait_for_timeout(800)
     page.get_by_role("textbox", name="Class name").fill(label)
@@ -60,8 +60,8 @@ def test_label_train_classify_and_see_the_fall(app_server: AppServer, saved: dic
     page.get_by_text("2 of 2 analyses").wait_for()
     _choose(page, "Analysis", "Squats")
     page.get_by_role("tab", name="Classes").click()
-    _mark(page, 0, 4, "up")  # standing, 0-0.8 s at 5 fps
-    _mark(page, 7, 13, "down")  # the bottom of the first squat, 1.4-2.6 s
+    _mark(page, (0, 0), 0, 4, "up")  # standing, 0-0.8 s at 5 fps
+    _mark(page, (0, 4), 7, 13, "down")  # the bottom of the first squat, 1.4-2.6 s
     page.get_by_role("textbox", name="Classifier name").fill("squat phases")
     page.get_by_role("textbox", name="Classifier name").press("Enter")
     page.get_by_role("button", name="Train classifier").click()
