@@ -41,7 +41,7 @@ def _choose(page, label: str, option: str) -> None:
 
 def _mark(page, now: tuple[int, int], first: int, last: int, label: str) -> None:
     """Move the range slider's thumbs from ``now`` with the keyboard, name the class, add the mark."""
-    thumbs = page.locator("[data-testid='stSlider'] [role='slider']")
+    thumbs = page.locator("[data-testid='stSlider'] input[type='range']")  # react-aria: start, then end
     low, high = thumbs.nth(0), thumbs.nth(1)
     for thumb, steps in ((high, last - now[1]), (low, first - now[0])):
         thumb.focus()
