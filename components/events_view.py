@@ -48,7 +48,7 @@ def events_view(ctx: ResultContext) -> None:
     if not events:
         st.success("No fall found in this clip.")
         return
-    st.error(f"⚠️ {len(events)} fall event(s)")
+    st.error(f"{len(events)} fall event(s)", icon=":material/warning:")
     slider_key = f"{ctx.key}.frame"
     for number, event in enumerate(events):
         index = _frame_of(ctx, event.impact_s)

@@ -18,8 +18,8 @@ def live_events_panel(history: PoseSequence | None, key: str) -> None:
     now_s = float(history.time_s[-1]) if history is not None and history.num_frames else 0.0
     recent = [e for e in watcher.events if now_s - e.impact_s <= ALERT_FOR_S]
     for event in recent:
-        st.error(f"🚨 FALL: person {event.person} fell at {event.impact_s:.1f} s of the stream "
-                 f"(confidence {event.confidence:.2f})")
+        st.error(f"FALL: person {event.person} fell at {event.impact_s:.1f} s of the stream "
+                 f"(confidence {event.confidence:.2f})", icon=":material/emergency:")
     postures = current_postures(history)
     if postures:
         st.caption("Posture now: " + " · ".join(f"person {p}: **{name}**" for p, name in postures.items()))
