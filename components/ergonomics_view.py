@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components.analyze_views import INSPECT_MAX_SIDE_PX, display_frame, display_width_px
+from components.result_context import go_to_frame
 from poselab.assess import ErgoInputs, ErgoResult, assess, rescore
 from poselab.assess.ergo_angles import SIDES
 from poselab.assess.ergo_draw import ergo_frame
@@ -195,9 +196,6 @@ def _shares(method: str, people: dict) -> None:
     st.dataframe(pd.DataFrame(rows).T, width="stretch")
 
 
-def _jump(frame_key: str, frame: int) -> None:
-    st.session_state[frame_key] = frame  # a callback runs before the slider is drawn again
-
 
 def _worst(ctx: ResultContext, result: ErgoResult, method: str) -> None:
     moments = worst_moments(result, method)
@@ -212,8 +210,8 @@ def _worst(ctx: ResultContext, result: ErgoResult, method: str) -> None:
                 st.image(ergo_frame(image, result, moment["frame"], moment["person"]), width="stretch")
             level = moment["breakdown"][LEVEL_KEY[method]]
             st.button(f"t = {moment['time_s']:.2f} s · score {moment['breakdown']['score']} · level {level}",
-                      key=f"{ctx.key}.ergo_jump.{moment['frame']}", on_click=_jump,
-                      args=(f"{ctx.key}.frame", moment["frame"]), width="stretch")
+                      key=f"{ctx.key}.ergo_jump.{moment['frame']}", on_click=go_to_frame,
+                      args=(ctx.key, moment["frame"]), width="stretch")
 
 
 def _report_button(ctx: ResultContext, result: ErgoResult) -> None:

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components.analyze_views import overlay_image
-from components.result_context import ResultContext
+from components.result_context import ResultContext, go_to_frame
 from poselab.assess.falls import FallEvent, detect_falls
 
 THUMB_WIDTH_PX = 220
@@ -17,9 +17,6 @@ THUMB_WIDTH_PX = 220
 def _frame_of(ctx: ResultContext, time_s: float) -> int:
     return int(np.argmin(np.abs(ctx.sequence.time_s - time_s)))
 
-
-def _jump(slider_key: str, index: int) -> None:
-    st.session_state[slider_key] = index  # a callback runs before the rerun, so the slider may still be set
 
 
 def _timeline(ctx: ResultContext, events: list[FallEvent]) -> go.Figure:
@@ -49,7 +46,6 @@ def events_view(ctx: ResultContext) -> None:
         st.success("No fall found in this clip.")
         return
     st.error(f"{len(events)} fall event(s)", icon=":material/warning:")
-    slider_key = f"{ctx.key}.frame"
     for number, event in enumerate(events):
         index = _frame_of(ctx, event.impact_s)
         thumb_col, text_col = st.columns([1, 3])
@@ -62,5 +58,5 @@ def events_view(ctx: ResultContext) -> None:
             st.markdown(f"**Fall of person {event.person}** at **{event.impact_s:.2f} s** "
                         f"(descent from {event.start_s:.2f} s) · confidence {event.confidence:.2f} · "
                         f"down for {event.down_for_s:.1f} s, {still}")
-            st.button(f"Go to frame {index + 1}", key=f"{ctx.key}.event{number}", on_click=_jump,
-                      args=(slider_key, index))
+            st.button(f"Go to frame {index + 1}", key=f"{ctx.key}.event{number}", on_click=go_to_frame,
+                      args=(ctx.key, index))

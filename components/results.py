@@ -33,7 +33,7 @@ from components.events_view import events_view
 from components.legend import show_legend
 from components.page_scripts import camera_key, keep_3d_camera
 from components.postures_view import postures_view
-from components.result_context import ResultContext
+from components.result_context import ResultContext, frame_slider_key
 from components.settings import DisplaySettings
 from poselab.render.plot3d import animation_figure, skeleton_figure
 from poselab.sequence import PoseSequence
@@ -124,7 +124,7 @@ def _inspector(analysis: Analysis, display: DisplaySettings, key: str) -> None:
     sequence = analysis.sequence
     st.subheader("Frame inspector")
     # Numbered from 1 like the caption ("frame 1 of 65"); the exported tables count from 0 (documented there).
-    number = st.slider("Frame", 1, sequence.num_frames, 1, key=f"{key}.frame",
+    number = st.slider("Frame", 1, sequence.num_frames, 1, key=frame_slider_key(key),
                        help="Pick a frame: the overlay, the 3D skeleton and the marker on the charts follow.")
     ctx = ResultContext(analysis, display, key, int(number) - 1)
     _frame_views(ctx)
