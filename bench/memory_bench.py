@@ -36,6 +36,7 @@ sys.path[:0] = [str(REPO), str(REPO / "bench")]
 os.environ.setdefault("POSELAB_MODEL_DIR", "/work/shared/models")
 
 from clips import CLIPS, looped_clip  # noqa: E402 - needs the paths above
+from procs import process_family, status_mb  # noqa: E402
 
 ORIENTS = {"landscape": (CLIPS["dance"], (1920, 1080)), "portrait": (CLIPS["lab"], (1080, 1920))}
 PEAK_RATIO_TARGET = 1.10
@@ -65,8 +66,8 @@ class Samples:
 
     def take(self, root: int, started: float) -> None:
         total = 0.0
-        for pid in _family(root):
-            rss, hwm = _status_mb(pid, "VmRSS"), _status_mb(pid, "VmHWM")
+        for pid in process_family(root):
+            rss, hwm = status_mb(pid, "VmRSS"), status_mb(pid, "VmHWM")
             total += rss
             self.hwm_mb[pid] = max(self.hwm_mb.get(pid, 0.0), hwm)
         self.times_s.append(time.perf_counter() - started)
@@ -144,27 +145,6 @@ def isolated_child(clip: str, model: str, video: str, workers: str, out: str) ->
     video_out = folder / "annotated.mp4" if video == "1" else None
     analyze_isolated(Path(clip), InferenceSettings(model=model), video_out=video_out, workers=int(workers))
 
-
-def _family(pid: int) -> list[int]:
-    pids, index = [pid], 0
-    while index < len(pids):
-        try:
-            for task in Path(f"/proc/{pids[index]}/task").iterdir():
-                pids += [int(p) for p in (task / "children").read_text().split()]
-        except OSError:
-            pass  # ended meanwhile
-        index += 1
-    return pids
-
-
-def _status_mb(pid: int, name: str) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(name + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def _split(text: str) -> list[str]:

@@ -26,6 +26,7 @@ sys.path[:0] = [str(REPO), str(REPO / "bench")]
 os.environ.setdefault("POSELAB_MODEL_DIR", "/work/shared/models")
 
 from clips import CLIPS, looped_clip  # noqa: E402 - needs the paths above
+from procs import process_family, status_mb  # noqa: E402
 
 CASES = {
     "bare": "PyAV decode + detect_for_video, nothing else",
@@ -78,7 +79,7 @@ def run_case(case: str, model: str, clip: Path) -> dict:
             workers = 2 if case.startswith("workers2") else 1
             frames = analyze_clip(clip, InferenceSettings(model=model), video_out=video_out, workers=workers).num_frames
     elapsed_s = time.perf_counter() - started
-    return {"frames": frames, "elapsed_s": elapsed_s, "peak_mb": _status_mb(os.getpid(), "VmHWM"),
+    return {"frames": frames, "elapsed_s": elapsed_s, "peak_mb": status_mb(os.getpid(), "VmHWM"),
             "total_peak_mb": sampler.peak_mb}
 
 
@@ -102,30 +103,9 @@ class RssSampler:
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval_s):
-            total = sum(_status_mb(pid, "VmRSS") for pid in _family(os.getpid()))
+            total = sum(status_mb(pid, "VmRSS") for pid in process_family(os.getpid()))
             self.peak_mb = max(self.peak_mb, total)
 
-
-def _family(pid: int) -> list[int]:
-    pids, index = [pid], 0
-    while index < len(pids):
-        try:
-            for task in Path(f"/proc/{pids[index]}/task").iterdir():
-                pids += [int(p) for p in (task / "children").read_text().split()]
-        except OSError:
-            pass  # ended meanwhile
-        index += 1
-    return pids
-
-
-def _status_mb(pid: int, field: str) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def measure(case: str, model: str, clip: Path) -> dict:
