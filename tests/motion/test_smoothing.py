@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from poselab.errors import InputError
+from poselab.motion.filters import butter_lowpass, filtfilt, filtfilt_runs
 from poselab.motion.quality import jitter_px
 from poselab.motion.smoothing import (
     ButterworthParams,
@@ -22,9 +23,6 @@ from poselab.motion.smoothing import (
     OneEuroParams,
     PoseSmoother,
     SmoothingSettings,
-    butter_lowpass,
-    filtfilt,
-    filtfilt_runs,
     smooth_butterworth,
     smooth_one_euro,
 )
