@@ -1,11 +1,16 @@
 """PoseLab dashboard entry point: navigation over the page scripts, and the process's allocator policy."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from poselab.engine.allocator import apply_allocator_policy
 
 apply_allocator_policy()  # once per server process (idempotent on reruns): see poselab.engine.allocator
-st.set_page_config(page_title="PoseLab", page_icon=":material/accessibility_new:", layout="wide")
+# A local file: a Material icon as the favicon makes every browser fetch it from fonts.gstatic.com, which
+# fails (a console error, no icon) on the offline and intranet servers clinics and labs run.
+st.set_page_config(page_title="PoseLab", page_icon=str(Path(__file__).parent / "assets" / "poselab_icon.png"),
+                   layout="wide")
 
 pages = [
     st.Page("pages/analyze.py", title="Analyze", icon=":material/movie:", default=True),

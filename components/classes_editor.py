@@ -29,6 +29,9 @@ def classes_editor(library: Library, entry: Entry) -> None:
         return
     table = pd.DataFrame(marks)[["name", "person", "first", "last", "label"]]
     st.dataframe(table, hide_index=True, width="stretch")
+    # The table is drawn on a canvas: this line is the mark count a reader (and a screen reader) can see.
+    frames = (table["last"] - table["first"] + 1).groupby(table["label"], sort=False).sum()
+    st.caption("Marked: " + ", ".join(f"{label} {count} frame(s)" for label, count in frames.items()))
     if st.button("Clear all marks", key="classes.clear"):
         save_marks([])
         st.rerun()
