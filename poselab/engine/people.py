@@ -35,6 +35,7 @@ class FinderStats:
 
     frames: int = 0
     searches: int = 0
+    search_finds: int = 0  # people the searches' tiles returned, before merging (duplicates included)
     extra_people: int = 0
     extra_person_frames: int = 0
     extra_s: float = 0.0
@@ -89,6 +90,7 @@ class PeopleFinder:
             searched = self._search(image_rgb, candidates)
             self.stats.searches += 1
             for index, (poses, window) in enumerate(searched):
+                self.stats.search_finds += poses.count
                 candidates += tiles.candidates_of(poses, window, width, height, 2, _source(2, index, 0))
         kept = tiles.merge(candidates, self.settings.num_poses)
         result = self._collect(kept, found, searched, main.mask)
