@@ -83,9 +83,9 @@ def _find_people_note(found: dict) -> None:
     """What the find-people mode added and what it cost, when it ran."""
     if found.get("mode", "off") == "off" or "extra_people" not in found:
         return
-    people = found["extra_people"]
+    people, searches = found["extra_people"], found["searches"]
     st.caption(f":material/group_add: **Find more people**: {people} extra {'person' if people == 1 else 'people'} "
-               f"found by {found['searches']} searches (every {found['every_frames']} frames), "
+               f"found by {searches} search{'' if searches == 1 else 'es'} (every {found['every_frames']} frames), "
                f"{found['extra_person_frames']} extra person-frames; cost "
                f"{found['extra_ms_per_frame']:.0f} ms per frame.")
 
