@@ -109,6 +109,7 @@ def main() -> None:
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--part", choices=("frames", "video", "clips"), default="frames")
     parser.add_argument("--every", type=int, default=10, help="video: search every N frames")
+    parser.add_argument("--num-poses", default="3", help="clips: num_poses values, comma-separated")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (2 cores, shared)")
     models = args.models.split(",")
@@ -117,7 +118,7 @@ def main() -> None:
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for model in models:
             for clip in SHARED_CLIPS:
-                for num_poses in (2, 4):
+                for num_poses in (int(n) for n in args.num_poses.split(",")):
                     for mode in ("off", "tiles"):
                         r = run_clip(model, SHARED_DATA / clip, mode, num_poses)
                         print(f"| {model} | {Path(clip).name} | {num_poses} | {mode} | {r['person_frames']} | "

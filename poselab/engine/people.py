@@ -27,6 +27,8 @@ from poselab.settings import InferenceSettings
 SEARCH_GRIDS: tuple[int, ...] = (2,)  # tiles along the frame's short side, per extra scale
 FOLLOW_SCALE = 2.0  # a followed person's window: this many times their height a side
 RECENTRE_COMPLETENESS = 0.9  # a followed person this close to their window's edge gets a new window
+FOLLOWER_POSES = 3
+FOLLOW_MAX_STEP = 0.5  # a followed person moves less than half their height from one frame to the next
 
 
 @dataclass
@@ -55,7 +57,7 @@ class FinderStats:
 class _Follower:
     detector: PoseDetector
     window: tiles.Window
-    lost: bool = False
+    last_xy_px: np.ndarray  # (33, 2) where their landmarks were last: the window may hold other people too
 
 
 @dataclass
@@ -83,6 +85,7 @@ class PeopleFinder:
         for index, follower in enumerate(self._followers):
             poses = tiles.to_frame(follower.detector.detect(follower.window.crop(image_rgb), time_s),
                                    follower.window, width)
+            poses = tiles.take(poses, _nearest(poses, follower.last_xy_px, width))
             candidates += tiles.candidates_of(poses, follower.window, width, height, 1, _source(1, index, 0))
             found.append(poses)
         searched: list[tuple[FramePoses, tiles.Window]] = []
@@ -138,10 +141,11 @@ class PeopleFinder:
                 used.add(group)
                 if candidate.completeness < RECENTRE_COMPLETENESS:
                     follower.window = tiles.follow_window(candidate, width, height, FOLLOW_SCALE)
+                follower.last_xy_px = candidate.xy_px
                 carried.append(follower)
             elif rank == 2:
                 window = tiles.follow_window(candidate, width, height, FOLLOW_SCALE)
-                carried.append(_Follower(self._follower_detector(), window))
+                carried.append(_Follower(self._follower_detector(), window, candidate.xy_px))
         for index, follower in enumerate(self._followers):
             if index not in used:  # lost, or now tracked by the whole frame's landmarker
                 self._spare.append(follower.detector)
@@ -150,7 +154,9 @@ class PeopleFinder:
     def _follower_detector(self) -> PoseDetector:
         if self._spare:
             return self._spare.pop()
-        return PoseDetector(dataclasses.replace(self.settings, num_poses=1, segmentation=False), video=True)
+        # Up to FOLLOWER_POSES poses: with one, MediaPipe may lock on to a larger neighbour in the window.
+        poses = min(self.settings.num_poses, FOLLOWER_POSES)
+        return PoseDetector(dataclasses.replace(self.settings, num_poses=poses, segmentation=False), video=True)
 
     def close(self) -> None:
         for detector in [self._main, self._searcher, *self._spare, *(f.detector for f in self._followers)]:
@@ -177,6 +183,17 @@ def _unpack(source: int) -> tuple[int, int, int]:
     rank_group, person = divmod(source, _GROUP)
     rank, group = divmod(rank_group, _GROUP)
     return rank, group, person
+
+
+def _nearest(poses: FramePoses, last_xy_px: np.ndarray, frame_width: int) -> list[int]:
+    """The pose whose landmarks lie nearest (median) to where the followed person was, if it is near enough
+    to be them (else the window holds only someone else, and the followed person is lost)."""
+    if not poses.count:
+        return []
+    distances = np.median(np.linalg.norm(poses.image_xy_px - last_xy_px[None], axis=2), axis=1)
+    nearest = int(np.argmin(distances))
+    height_px = max(float(np.ptp(last_xy_px[:, 1])), 0.02 * frame_width)
+    return [nearest] if distances[nearest] < FOLLOW_MAX_STEP * height_px else []
 
 
 def open_detector(settings: InferenceSettings, video: bool = True) -> PoseDetector | PeopleFinder:

@@ -28,8 +28,8 @@ SAME_BOX_OVERLAP = 0.6  # without enough shared landmarks: share of the smaller 
 # (or the whole frame) sees whole: it is not a person of its own.
 MIN_COMPLETENESS = 0.6
 # A tile that cuts through a big person makes MediaPipe see a whole small "person" in a part of them (legs,
-# an arm with a hat): a search candidate this much inside a kept person's box, grown by PART_GROW of its
-# size each side, and under PART_HEIGHT of their height, is such a part.
+# an arm with a hat; two neighbours' shoulders): a window's candidate with this share of its landmarks in
+# the boxes (grown by PART_GROW of their size each side) of kept people over 1/PART_HEIGHT its height.
 PART_INSIDE = 0.8
 PART_GROW = 0.15
 PART_HEIGHT = 0.75
@@ -152,6 +152,11 @@ class Candidate:
     def box(self) -> tuple[float, float, float, float]:
         return (*np.nanmin(self.xy_px, axis=0), *np.nanmax(self.xy_px, axis=0))
 
+    def seen_box(self) -> tuple[float, float, float, float]:
+        """The box of the landmarks inside the window (MediaPipe's guesses past its edges left out)."""
+        xy = self.xy_px[self.in_window] if self.in_window.sum() >= 2 else self.xy_px
+        return (*np.nanmin(xy, axis=0), *np.nanmax(xy, axis=0))
+
 
 def candidates_of(poses: FramePoses, window: Window, frame_width: int, frame_height: int, rank: int,
                   first_source: int = 0) -> list[Candidate]:
@@ -171,24 +176,29 @@ def same_person(a: Candidate, b: Candidate) -> bool:
     return _box_overlap(a.box(), b.box()) >= SAME_BOX_OVERLAP
 
 
-def part_of(part: Candidate, whole: Candidate) -> bool:
-    """Whether ``part`` is a piece of ``whole`` that MediaPipe took for a smaller person of its own."""
-    if part.height_px >= PART_HEIGHT * whole.height_px:
-        return False
-    x0, y0, x1, y1 = whole.box()
-    grow_x, grow_y = PART_GROW * (x1 - x0), PART_GROW * (y1 - y0)
-    return _box_overlap(part.box(), (x0 - grow_x, y0 - grow_y, x1 + grow_x, y1 + grow_y), of="first") >= PART_INSIDE
+def part_of(part: Candidate, kept: list[Candidate]) -> bool:
+    """Whether ``part`` is pieces of kept people that MediaPipe took for a smaller person of its own: most of
+    its landmarks lie in the (grown) boxes of kept people taller than it (one person's legs, or two
+    neighbours' arms and shoulders seen by one tile)."""
+    covered = np.zeros(len(part.xy_px), bool)
+    for whole in kept:
+        if part.height_px >= PART_HEIGHT * whole.height_px:
+            continue
+        x0, y0, x1, y1 = whole.box()
+        grow_x, grow_y = PART_GROW * (x1 - x0), PART_GROW * (y1 - y0)
+        x, y = part.xy_px[:, 0], part.xy_px[:, 1]
+        covered |= (x >= x0 - grow_x) & (x <= x1 + grow_x) & (y >= y0 - grow_y) & (y <= y1 + grow_y)
+    return float(np.mean(covered)) >= PART_INSIDE
 
 
-def _box_overlap(a: tuple[float, ...], b: tuple[float, ...], of: str = "smaller") -> float:
-    """Intersection area over the smaller box's area (``of="first"``: over the first box's area)."""
+def _box_overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """Intersection area over the smaller box's area."""
     width = min(a[2], b[2]) - max(a[0], b[0])
     height = min(a[3], b[3]) - max(a[1], b[1])
     if width <= 0 or height <= 0:
         return 0.0
-    first = (a[2] - a[0]) * (a[3] - a[1])
-    area = first if of == "first" else min(first, (b[2] - b[0]) * (b[3] - b[1]))
-    return float(width * height / area) if area > 0 else 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return float(width * height / smaller) if smaller > 0 else 0.0
 
 
 def merge(candidates: list[Candidate], limit: int) -> list[Candidate]:
@@ -204,7 +214,7 @@ def merge(candidates: list[Candidate], limit: int) -> list[Candidate]:
             continue
         if any(same_person(candidate, other) for other in kept):
             continue
-        if candidate.rank > 0 and any(part_of(candidate, other) for other in kept):
+        if candidate.rank > 0 and part_of(candidate, kept):
             continue
         kept.append(candidate)
     return kept
@@ -213,7 +223,7 @@ def merge(candidates: list[Candidate], limit: int) -> list[Candidate]:
 def follow_window(candidate: Candidate, frame_width: int, frame_height: int, scale: float = 2.0) -> Window:
     """A square window around a person, ``scale`` times their height a side, moved (not shrunk) into the
     frame: room to move for a few frames, and the person large in it for the detector."""
-    x0, y0, x1, y1 = candidate.box()
+    x0, y0, x1, y1 = candidate.seen_box()
     side = min(round(scale * max(x1 - x0, y1 - y0, 16.0)), frame_width, frame_height)
     left = int(np.clip(round((x0 + x1) / 2 - side / 2), 0, frame_width - side))
     top = int(np.clip(round((y0 + y1) / 2 - side / 2), 0, frame_height - side))
