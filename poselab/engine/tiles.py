@@ -24,10 +24,6 @@ RELIABLE_VISIBILITY = 0.3
 SAME_PERSON_SHARE = 0.15
 MIN_SHARED_LANDMARKS = 4
 SAME_BOX_OVERLAP = 0.6  # without enough shared landmarks: share of the smaller box inside the other
-# Poses of one person lying or curled up disagree landmark by landmark: boxes this much inside one another,
-# with one's centre inside the other's box, are one person. Neighbours side by side (50 cm, 0.3 heights
-# between centres) have each centre outside the other's box.
-NESTED_BOX_OVERLAP = 0.5
 # A search candidate with less of its body inside its tile is a cut-off part of someone another tile
 # (or the whole frame) sees whole: it is not a person of its own.
 MIN_COMPLETENESS = 0.6
@@ -174,20 +170,10 @@ def same_person(a: Candidate, b: Candidate) -> bool:
     """Whether two candidates are one person: by the landmarks both see reliably, else by their boxes."""
     shared = (a.in_window & b.in_window & (a.visibility >= RELIABLE_VISIBILITY)
               & (b.visibility >= RELIABLE_VISIBILITY))
-    overlap = _box_overlap(a.seen_box(), b.seen_box())
-    if overlap >= NESTED_BOX_OVERLAP and (_centre_in(a, b) or _centre_in(b, a)):
-        return True
     if shared.sum() >= MIN_SHARED_LANDMARKS:
         distance_px = float(np.median(np.linalg.norm(a.xy_px[shared] - b.xy_px[shared], axis=1)))
         return distance_px < SAME_PERSON_SHARE * max(a.height_px, b.height_px)
     return _box_overlap(a.box(), b.box()) >= SAME_BOX_OVERLAP
-
-
-def _centre_in(a: Candidate, b: Candidate) -> bool:
-    """Whether the middle of ``a``'s seen landmarks lies in ``b``'s seen box."""
-    x, y = np.median(a.xy_px[a.in_window] if a.in_window.sum() >= 2 else a.xy_px, axis=0)
-    x0, y0, x1, y1 = b.seen_box()
-    return bool(x0 <= x <= x1 and y0 <= y <= y1)
 
 
 def part_of(part: Candidate, kept: list[Candidate]) -> bool:

@@ -106,17 +106,6 @@ def test_two_people_side_by_side_50_cm_apart_stay_two() -> None:
     assert len(kept) == 2
 
 
-def test_two_poses_of_one_person_lying_on_the_floor_are_one() -> None:
-    # Seen in the shared fall clip: the whole frame and a tile give one fallen man two unlike poses.
-    frame = tiles.whole(640, 360)
-    lying = standing(0, 0, 90)[:, ::-1] + np.float32([165, 340])  # on their side: height along x
-    other = lying.copy()
-    other[::2] += (10, -35)  # half the landmarks elsewhere: far apart landmark by landmark
-    a, b = candidate(lying, frame, 0, frame=(640, 360)), candidate(other, frame, 2, frame=(640, 360), source=1)
-    assert not np.median(np.linalg.norm(a.xy_px - b.xy_px, axis=1)) < tiles.SAME_PERSON_SHARE * a.height_px
-    assert len(tiles.merge([a, b], limit=6)) == 1
-
-
 def test_a_tile_cut_part_of_a_big_person_is_not_a_person() -> None:
     # A tile holding only a big person's legs: MediaPipe sees a small whole "person" there.
     whole = standing(900, 100, 800)
