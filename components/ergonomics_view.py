@@ -209,8 +209,9 @@ def _worst(ctx: ResultContext, result: ErgoResult, method: str) -> None:
                 image = display_frame(str(source), moment["time_s"], 320)
                 st.image(ergo_frame(image, result, moment["frame"], moment["person"]), width="stretch")
             level = moment["breakdown"][LEVEL_KEY[method]]
+            # frame and person: two people's worst moments may share a frame (every one does in a photo)
             st.button(f"t = {moment['time_s']:.2f} s · score {moment['breakdown']['score']} · level {level}",
-                      key=f"{ctx.key}.ergo_jump.{moment['frame']}", on_click=go_to_frame,
+                      key=f"{ctx.key}.ergo_jump.{moment['frame']}.{moment['person']}", on_click=go_to_frame,
                       args=(ctx.key, moment["frame"]), width="stretch")
 
 

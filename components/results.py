@@ -62,6 +62,7 @@ def show_results(analysis: Analysis, display: DisplaySettings, key: str) -> None
 
 def _summary_row(analysis: Analysis) -> None:
     facts = analysis.summary()
+    _find_people_note(facts.get("find_people") or {})
     if analysis.sequence.video.is_image:
         cells = st.columns(5)
         cells[0].metric("Image", f"{facts['width']}×{facts['height']} px")
@@ -76,6 +77,17 @@ def _summary_row(analysis: Analysis) -> None:
     _pose_metrics(facts, cells[3:6])
     speed = facts["processing_fps"]
     cells[6].metric("Processing", f"{speed:.0f} fps" if speed else "–", help="Model speed on this server")
+
+
+def _find_people_note(found: dict) -> None:
+    """What the find-people mode added and what it cost, when it ran."""
+    if found.get("mode", "off") == "off" or "extra_people" not in found:
+        return
+    people, searches = found["extra_people"], found["searches"]
+    st.caption(f":material/group_add: **Find more people**: {people} extra {'person' if people == 1 else 'people'} "
+               f"found by {searches} search{'' if searches == 1 else 'es'} (every {found['every_frames']} frames), "
+               f"{found['extra_person_frames']} extra person-frames; cost "
+               f"{found['extra_ms_per_frame']:.0f} ms per frame.")
 
 
 def _nobody_found(analysis: Analysis) -> None:

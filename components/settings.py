@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from poselab.settings import MODEL_SPEED_HINTS, VARIANTS, InferenceSettings
+from poselab.settings import DEFAULT_FIND_EVERY_FRAMES, MODEL_SPEED_HINTS, VARIANTS, InferenceSettings
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,9 @@ def settings_sidebar(key: str = "settings", workers: bool | None = None) -> tupl
                           help="Below this, the next frame re-runs the detector instead of tracking.")
     segmentation = bar.toggle("Segmentation mask", key=k("seg", False),
                               help="Also compute the person mask (slower).")
+    find_people, find_every = "off", DEFAULT_FIND_EVERY_FRAMES
     if workers if workers is not None else key == "analyze":
+        find_people, find_every = _find_people_inputs(k)
         _workers_input(k)
     bar.header("Display")
     visibility = bar.slider("Visibility threshold", 0.0, 1.0, step=0.05, key=k("vis", 0.5),
@@ -63,6 +65,8 @@ def settings_sidebar(key: str = "settings", workers: bool | None = None) -> tupl
         min_presence_confidence=float(presence),
         min_tracking_confidence=float(tracking),
         segmentation=bool(segmentation),
+        find_people=find_people,
+        find_every_frames=find_every,
     )
     return settings, DisplaySettings(visibility_threshold=float(visibility), show_mask=bool(show_mask))
 
@@ -70,6 +74,19 @@ def settings_sidebar(key: str = "settings", workers: bool | None = None) -> tupl
 def chosen_workers(key: str = "analyze") -> int:
     """The parallel-workers choice of page ``key`` (1 when the control was never drawn)."""
     return int(st.session_state.get(f"{key}.workers", 1))
+
+
+def _find_people_inputs(k: _Kept) -> tuple[str, int]:
+    """The find-people mode (poselab/engine/people.py): Analyze page only; the live stream runs MediaPipe alone."""
+    bar = st.sidebar
+    on = bar.toggle("Find more people", key=k("find_people", False),
+                    help="Also search overlapping tiles of the frame for small, distant or crowded people the "
+                    "whole frame misses. Several times slower on the frames it searches; runs in one process. "
+                    "Set Number of people high enough for them.")
+    every = bar.number_input("Search for new people every N frames", 1, 1000, key=k("find_every",
+                             DEFAULT_FIND_EVERY_FRAMES), disabled=not on,
+                             help="People found are followed between searches; fewer searches cost less.")
+    return ("tiles" if on else "off"), int(every)
 
 
 def _workers_input(k: _Kept) -> None:

@@ -18,6 +18,12 @@ VARIANTS: tuple[str, ...] = ("lite", "full", "heavy")  # model_complexity 0, 1, 
 
 MODEL_SPEED_HINTS = {"lite": "fastest", "full": "balanced", "heavy": "most accurate, ~2.5x slower"}
 
+# "Find more people" (engine/people.py): "off" is MediaPipe on the whole frame alone; "tiles" also searches
+# overlapping tiles of the frame every ``find_every_frames`` frames for people the whole frame misses.
+FIND_PEOPLE_MODES: tuple[str, ...] = ("off", "tiles")
+DEFAULT_FIND_EVERY_FRAMES = 10
+_FIND_PEOPLE_FIELDS = ("find_people", "find_every_frames")
+
 
 def variant_name(model: str | int) -> str:
     """'lite'/'full'/'heavy' from a name or a model_complexity 0/1/2."""
@@ -41,6 +47,8 @@ class InferenceSettings:
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     segmentation: bool = False
+    find_people: str = "off"
+    find_every_frames: int = DEFAULT_FIND_EVERY_FRAMES
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "model", variant_name(self.model))
@@ -49,6 +57,10 @@ class InferenceSettings:
         for name in ("min_detection_confidence", "min_presence_confidence", "min_tracking_confidence"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
+        if self.find_people not in FIND_PEOPLE_MODES:
+            raise ValueError(f"find_people must be one of {', '.join(FIND_PEOPLE_MODES)}, not {self.find_people!r}")
+        if not 1 <= self.find_every_frames <= 1000:
+            raise ValueError("find_every_frames must be between 1 and 1000")
 
     @property
     def model_complexity(self) -> int:
@@ -63,8 +75,16 @@ class InferenceSettings:
         return cls(**{k: v for k, v in data.items() if k in names})
 
     def key(self) -> str:
-        """A short stable hash: same settings, same key, across processes and runs."""
-        text = json.dumps(self.to_dict(), sort_keys=True)
+        """A short stable hash: same settings, same key, across processes and runs.
+
+        With the find-people mode off its fields stay out of the hash, so runs cached before the mode
+        existed keep their keys; when it is on, the mode and its interval are part of the key.
+        """
+        data = self.to_dict()
+        if self.find_people == "off":
+            for name in _FIND_PEOPLE_FIELDS:
+                data.pop(name)
+        text = json.dumps(data, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

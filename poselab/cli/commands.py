@@ -22,7 +22,7 @@ from poselab.cli.progress import ProgressBar
 from poselab.cli.staging import staging_dir
 from poselab.errors import PoseLabError, StorageError
 from poselab.media.decode import Limits, probe
-from poselab.settings import VARIANTS, InferenceSettings
+from poselab.settings import DEFAULT_FIND_EVERY_FRAMES, FIND_PEOPLE_MODES, VARIANTS, InferenceSettings
 
 if TYPE_CHECKING:
     pass
@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--min-presence-confidence", type=_unit_float, default=0.5)
     analyze.add_argument("--min-tracking-confidence", type=_unit_float, default=0.5)
     analyze.add_argument("--segmentation", action="store_true", help="also compute the person mask")
+    analyze.add_argument("--find-people", choices=FIND_PEOPLE_MODES, default="off",
+                         help="tiles: also search overlapping tiles of the frame for small, distant or crowded "
+                         "people the whole frame misses (slower; runs in one process) (default off)")
+    analyze.add_argument("--find-every", type=_find_every, default=DEFAULT_FIND_EVERY_FRAMES, metavar="N",
+                         help="with --find-people tiles: search for new people every N frames; people found "
+                         f"are followed in between (default {DEFAULT_FIND_EVERY_FRAMES})")
     analyze.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     analyze.add_argument("--workers", type=_worker_count, default=1,
                          help="processes tracking segments of the clip in parallel (default 1)")
@@ -93,6 +99,8 @@ def run_analyze(args: argparse.Namespace) -> int:
         min_presence_confidence=args.min_presence_confidence,
         min_tracking_confidence=args.min_tracking_confidence,
         segmentation=args.segmentation,
+        find_people=args.find_people,
+        find_every_frames=args.find_every,
     )
     limits = Limits.from_env()
     info = probe(args.input, limits)  # bad input fails here, before anything is written
@@ -152,6 +160,13 @@ def _worker_count(text: str) -> int:
     value = int(text)
     if not 1 <= value <= 8:
         raise argparse.ArgumentTypeError(f"{text} is not between 1 and 8")
+    return value
+
+
+def _find_every(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"{text} is not between 1 and 1000")
     return value
 
 

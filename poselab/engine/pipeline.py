@@ -24,6 +24,7 @@ import numpy as np
 from poselab.engine.allocator import apply_allocator_policy, mmap_threshold_fixed
 from poselab.engine.builder import SequenceBuilder
 from poselab.engine.landmarker import PoseDetector
+from poselab.engine.people import PeopleFinder, open_detector
 from poselab.errors import raise_if_cancelled
 from poselab.media.decode import Frame, Limits, iter_frames
 from poselab.media.encode import H264Writer
@@ -81,9 +82,10 @@ def analyze_serial(
     writer = OverlayWriter(video_out, info, style) if video_out and not info.is_image else None
     counter = FrameCounter(info.frame_count, started, progress)
     pool = None if info.is_image else frame_pool(info)
-    with PoseDetector(settings, video=not info.is_image) as detector:
+    with open_detector(settings, video=not info.is_image) as detector:
         track_frames(iter_frames(path, limits, pool), detector, builder, writer, counter, cancel)
-    return finish_sequence(builder, info, settings, time.perf_counter() - started)
+    meta = {"find_people": detector.stats.to_meta(settings)} if isinstance(detector, PeopleFinder) else {}
+    return finish_sequence(builder, info, settings, time.perf_counter() - started, **meta)
 
 
 def frame_pool(info: VideoInfo) -> FramePool:
@@ -98,7 +100,7 @@ def new_builder(settings: InferenceSettings, info: VideoInfo) -> SequenceBuilder
 
 def track_frames(
     frames: Iterable[Frame],
-    detector: PoseDetector,
+    detector: PoseDetector | PeopleFinder,
     builder: SequenceBuilder,
     writer: OverlayWriter | None,
     on_frame: Callable[[], None] | None = None,

@@ -28,10 +28,11 @@ def analyze_clip(
 ) -> PoseSequence:
     """Landmarks of every frame of a clip or image; draws the annotated H.264 video to ``video_out``.
 
-    ``workers`` > 1 splits a video into that many segments tracked in parallel processes.
+    ``workers`` > 1 splits a video into that many segments tracked in parallel processes; the find-people
+    mode always runs in this one process (its searches and followed people span the whole clip).
     """
     info = probe(path, limits)
-    if workers > 1 and not info.is_image:
+    if workers > 1 and not info.is_image and settings.find_people == "off":
         from poselab.parallel.workers import analyze_parallel  # spawns processes: loaded only when asked for
 
         return analyze_parallel(path, settings, info, workers, video_out, style, limits, progress, cancel)

@@ -67,6 +67,8 @@ def summary(sequence: PoseSequence) -> dict[str, Any]:
         "jitter_px": _jitter(sequence),  # mean |frame-to-frame acceleration| of image landmarks (quality)
         "processing_fps": sequence.meta.get("processing_fps"),
         "elapsed_s": sequence.meta.get("elapsed_s"),
+        # the find-people mode and, when it ran, what it found and cost (engine/people.py)
+        "find_people": sequence.meta.get("find_people") or {"mode": settings.get("find_people", "off")},
     }
 
 
