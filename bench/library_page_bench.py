@@ -39,9 +39,9 @@ def small_analysis(folder: Path, frames: int = 20) -> Analysis:
     shape = (frames, 1, NUM_LANDMARKS)
     vis = np.full(shape, 0.9, np.float32)
     sequence = PoseSequence(time_s=np.arange(frames) / 10.0,
-                            image_xy_px=rng.uniform(100, 400, shape + (2,)).astype(np.float32),
+                            image_xy_px=rng.uniform(100, 400, (*shape, 2)).astype(np.float32),
                             image_z=np.zeros(shape, np.float32), visibility=vis, presence=vis.copy(),
-                            world_xyz_m=rng.uniform(-0.5, 0.5, shape + (3,)).astype(np.float32),
+                            world_xyz_m=rng.uniform(-0.5, 0.5, (*shape, 3)).astype(np.float32),
                             video=VideoInfo(640, 480, 10.0, frames, frames / 10.0, source_name="clip.mp4"),
                             meta={"settings": InferenceSettings().to_dict()})
     folder.mkdir(parents=True, exist_ok=True)

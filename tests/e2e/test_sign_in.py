@@ -102,7 +102,9 @@ def test_private_libraries_sharing_and_sign_out(signed_app: Service, browser, te
                                                                                "alice_pose.jpg")):
         tab.get_by_role("link", name="Library").click()
         tab.get_by_text("1 of 1 analyses").wait_for(timeout=60_000)
-        tab.get_by_text(mine).first.wait_for()
+        # the table's cells (drawn on a canvas; its accessible copy is in the DOM, hidden)
+        tab.get_by_role("gridcell", name=mine, exact=True, include_hidden=True).first.wait_for(state="attached")
+        assert tab.get_by_role("gridcell", name=theirs, exact=True, include_hidden=True).count() == 0
         assert tab.get_by_text(theirs).count() == 0
 
     # Bob knows Alice's id: a deep link is "not found", with nothing of hers to open or download.
