@@ -6,6 +6,7 @@ without them they skip with a message saying which variable to set, never pass s
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from fractions import Fraction
@@ -17,8 +18,9 @@ import psycopg
 import pytest
 from pytest_postgresql import factories
 
-from tests.services import postgres
+from tests.services import postgres, s3
 from tests.services.postgres import PostgresServer
+from tests.services.s3 import S3Server
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -107,3 +109,26 @@ def library_database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
     url = request.getfixturevalue("postgres_url")
     monkeypatch.setenv("POSELAB_DATABASE_URL", url)
     return url
+
+
+# ---- object storage: one moto S3 server per test session, a fresh bucket per test ----
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    with s3.running() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_storage_url(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``s3://<fresh bucket>/library`` on the session's moto server, with the environment that reaches it."""
+    import uuid
+
+    import boto3
+
+    for name, value in s3.CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("POSELAB_STORAGE_OPTIONS", json.dumps({"endpoint_url": s3_server.endpoint_url}))
+    bucket = f"poselab-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_server.endpoint_url).create_bucket(Bucket=bucket)
+    return f"s3://{bucket}/library"
