@@ -1,9 +1,6 @@
-"""The library of finished analyses: metadata in a database (SQLite under ``$POSELAB_HOME`` by default,
-PostgreSQL with ``POSELAB_DATABASE_URL``), files beside it.
+"""The library of finished analyses: rows in a database (``database.py``: SQLite ``library.db`` under
+``$POSELAB_HOME`` by default, PostgreSQL with ``POSELAB_DATABASE_URL``), files in ``storage.py``'s FileStore::
 
-Layout under the PoseLab home (default ``~/.poselab``)::
-
-    library.db              the default database: one row per analysis, plus users and shares
     library/staging/<id>/   files of an analysis being written (never read as a result)
     library/analyses/<id>/  files of a complete analysis: the Analysis folder + landmarks.parquet (+ angles.parquet)
 
