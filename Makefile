@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 MODEL ?= full
 
-.PHONY: run test lint bench clean-venv chromium haproxy cluster-demo
+.PHONY: run test lint bench clean-venv chromium haproxy postgresql cluster-demo
 
 run: $(VENV)/.runtime
 	-$(PY) -m poselab models fetch $(MODEL)
@@ -13,7 +13,7 @@ run: $(VENV)/.runtime
 
 # Browser tests run in their own pytest process: Playwright's sync API leaves an event loop behind that
 # would break the asyncio (aiortc) tests sharing the process.
-test: $(VENV)/.dev chromium haproxy
+test: $(VENV)/.dev chromium haproxy postgresql
 	$(PY) -m ruff check .
 	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
@@ -22,7 +22,7 @@ lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 
 # Two replicas behind HAProxy with PostgreSQL and an S3 server, all on this machine (docs/deploy.md).
-cluster-demo: $(VENV)/.dev haproxy
+cluster-demo: $(VENV)/.dev haproxy postgresql
 	$(PY) deploy/cluster_demo.py
 
 bench: $(VENV)/.runtime
@@ -51,6 +51,12 @@ haproxy:
 	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq haproxy >/dev/null; \
 	  else echo "Replica tests will be skipped: install HAProxy with 'sudo apt-get install haproxy'"; fi; }
+
+# The library's tests also run on PostgreSQL: a private server the tests start from Debian's binaries.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "PostgreSQL tests will be skipped: install PostgreSQL with 'sudo apt-get install postgresql'"; fi; }
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,9 +1,6 @@
-"""The library of finished analyses: metadata in a database (SQLite under ``$POSELAB_HOME`` by default,
-PostgreSQL with ``POSELAB_DATABASE_URL``), files beside it.
+"""The library of finished analyses: rows in a database (``database.py``: SQLite ``library.db`` under
+``$POSELAB_HOME`` by default, PostgreSQL with ``POSELAB_DATABASE_URL``), files in ``storage.py``'s FileStore::
 
-Layout under the PoseLab home (default ``~/.poselab``)::
-
-    library.db              the default database: one row per analysis, plus users and shares
     library/staging/<id>/   files of an analysis being written (never read as a result)
     library/analyses/<id>/  files of a complete analysis: the Analysis folder + landmarks.parquet (+ angles.parquet)
 
@@ -44,6 +41,7 @@ from poselab.store.library_rows import Draft, Entry, entries_query, find_one, no
 from poselab.store.library_sharing import SharingMixin
 from poselab.store.owners import LOCAL_USER, Principal
 from poselab.store.schema import analyses
+from poselab.store.storage import FileStore, storage_url
 
 __all__ = ["ANGLES_PARQUET", "DB_FILE", "LANDMARKS_PARQUET", "Draft", "Entry", "Library", "link_or_copy",
            "poselab_home", "save_quietly"]
@@ -67,8 +65,8 @@ class Library(SharingMixin):
         self.user = user
         self.url = database_url(self.home)
         self.db_path = self.home / DB_FILE
-        self.staging_dir = self.home / "library" / "staging"
-        self.analyses_dir = self.home / "library" / "analyses"
+        self.files = FileStore(storage_url(self.home), self.home)
+        self.staging_dir, self.analyses_dir = self.files.staging_dir, self.files.analyses_dir
         with self._storage("open the library"):
             for folder in (self.home, self.staging_dir, self.analyses_dir):
                 folder.mkdir(parents=True, exist_ok=True)
@@ -115,8 +113,7 @@ class Library(SharingMixin):
             analysis.save()
             _write_tables(sequence, draft.folder)
             fsync_folder(draft.folder)
-            final = self.analyses_dir / draft.id
-            os.replace(draft.folder, final)
+            final = self.files.publish(draft.folder, draft.id)
             try:
                 with self._write() as db:
                     done = db.execute(update(analyses).where(analyses.c.id == draft.id,
@@ -126,7 +123,7 @@ class Library(SharingMixin):
                     if done.rowcount != 1:
                         raise StorageError(f"the pending entry {draft.id} vanished while it was being saved")
             except BaseException:
-                os.replace(final, draft.folder)  # so the abort below finds and removes it
+                self.files.unpublish(draft.id, final, draft.folder)  # so the abort below finds and removes it
                 raise
         return self._get_as_admin(draft.id)
 
@@ -180,6 +177,7 @@ class Library(SharingMixin):
         """The stored Analysis, ready for the result views (no model run)."""
         entry = self.get(entry_id)
         try:
+            self.files.materialise(entry.id, entry.folder)
             analysis = Analysis.load(entry.folder)
         except (OSError, ValueError, KeyError) as error:
             raise StorageError(f"the files of analysis {entry.name!r} are damaged or missing: {error}") from None
@@ -197,7 +195,7 @@ class Library(SharingMixin):
         with self._storage("read the library"), self.engine.connect() as db:
             row = db.execute(query).first()
         entry = self._entry(row) if row else None
-        return entry if entry is not None and entry.folder.is_dir() else None
+        return entry if entry is not None and self.files.available(entry.folder) else None
 
     # ---- editing -------------------------------------------------------------------------------
 
@@ -219,14 +217,15 @@ class Library(SharingMixin):
             with self._write() as db:
                 row = self._own_row(db, entry_id, "delete")
                 db.execute(delete(analyses).where(analyses.c.id == row.id))
-            shutil.rmtree(self.analyses_dir / row.id, ignore_errors=True)
+            self.files.remove(row.id)
 
     # ---- upkeep --------------------------------------------------------------------------------
 
-    def recover(self) -> None:
-        """Drops pending rows whose writer died, and folders no row owns."""
+    def recover(self, scan_storage: bool = False) -> None:
+        """Drops pending rows whose writer died, and files no row owns (object storage is listed at most
+        every few minutes per process, unless ``scan_storage``)."""
         with self._storage("tidy the library"):
-            recover_library(writing(self.engine), (self.staging_dir, self.analyses_dir))
+            recover_library(writing(self.engine), self.files, scan_storage)
 
     def integrity_ok(self) -> bool:
         if not is_sqlite(self.url):

@@ -12,6 +12,8 @@ from poselab.store.library import Library
 from poselab.store.owners import LOCAL_USER, Principal
 from tests.store.test_library import make_analysis
 
+pytestmark = pytest.mark.usefixtures("library_database")
+
 ANN = Principal("https://idp.example", "ann-1", email="Ann@Example.org", name="Ann")
 BOB = Principal("https://idp.example", "bob-2", email="bob@example.org", name="Bob")
 
