@@ -2,11 +2,13 @@
 
 Sessions stick to a replica by HAProxy's POSELAB_REPLICA cookie (a Streamlit session lives in one process);
 what they store is shared, so a session on the other replica sees it, and stopping a replica loses nothing.
-The library is PostgreSQL (the store tests' server) when it can be started here, else one SQLite home.
+The library is PostgreSQL + S3 object storage (moto), the servers tests/conftest.py starts for the session.
 """
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +17,9 @@ import pytest
 
 from deploy.services import Service, free_port, haproxy_binary, start_haproxy, streamlit_replica
 from tests.e2e.conftest import CHROMIUM
+from tests.services import s3
+from tests.services.postgres import PostgresServer
+from tests.services.s3 import S3Server
 
 pytestmark = pytest.mark.e2e
 RESULTS_TIMEOUT_MS = 180_000
@@ -29,9 +34,22 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def library_env() -> dict[str, str]:
-    """The environment that points every replica at the shared library (empty: one SQLite home)."""
-    return {}
+def library_env(postgres_server: PostgresServer, s3_server: S3Server) -> dict[str, str]:
+    """The environment that points every replica at the shared library: a fresh database on the session's
+    PostgreSQL and a fresh bucket on its moto S3 server (both from tests/conftest.py, stopped by PID)."""
+    import boto3
+    import psycopg
+
+    name = f"replicas_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(host=postgres_server.host, port=postgres_server.port, user=postgres_server.user,
+                         dbname="postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    boto3.client("s3", endpoint_url=s3_server.endpoint_url, aws_access_key_id=s3.CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                 aws_secret_access_key=s3.CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                 region_name=s3.CREDENTIALS["AWS_DEFAULT_REGION"]).create_bucket(Bucket=name.replace("_", "-"))
+    return {"POSELAB_DATABASE_URL": postgres_server.url(name),
+            "POSELAB_STORAGE_URL": f"s3://{name.replace('_', '-')}/library",
+            "POSELAB_STORAGE_OPTIONS": json.dumps({"endpoint_url": s3_server.endpoint_url}), **s3.CREDENTIALS}
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +69,6 @@ def cluster(model_dir: Path, tmp_path_factory: pytest.TempPathFactory,
         for number in (1, 2):
             # Each replica has a home of its own (its run cache, logs): only the library is shared.
             replica_env = {"POSELAB_HOME": str(work / f"home{number}"), **env}
-            if "POSELAB_DATABASE_URL" not in library_env:  # SQLite: the one shared home is the library
-                replica_env["POSELAB_HOME"] = str(work / "home")
             replica = streamlit_replica(free_port(), replica_env, work / f"replica{number}.log",
                                         name=f"replica{number}")
             started.append(replica)
@@ -106,6 +122,10 @@ def test_sessions_spread_share_one_library_and_survive_a_replica_stopping(
     tab_c.goto(cluster.url + "/library")
     tab_c.get_by_text("1 of 1 analyses").wait_for(timeout=60_000)
     assert _replica_of(context_c) == replica_b
+    # ... and whole: its files come back from object storage on the replica that did not write them.
+    tab_c.get_by_role("button", name="Open results").click()
+    tab_c.get_by_role("heading", name="pose.jpg").wait_for(timeout=60_000)
+    tab_c.locator("[data-testid='stImage'] img").first.wait_for(timeout=60_000)
     # A's old tab, its cookie naming the stopped replica, is redispatched to the live one on reload.
     tab_a.goto(cluster.url + "/library")
     tab_a.get_by_text("1 of 1 analyses").wait_for(timeout=60_000)
