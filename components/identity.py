@@ -86,7 +86,12 @@ def gate(pages: Sequence[StreamlitPage]) -> list[StreamlitPage]:
         return list(pages)
     if not signed_in():
         return [st.Page(sign_in_screen, title="Sign in", icon=":material/login:", url_path="sign-in")]
-    user = current_user()
+    try:
+        user = current_user()
+    except PoseLabError as error:  # a provider that sends no subject: say so, never a traceback
+        st.error(f"Signed in, but {error}.")
+        st.button("Sign out", icon=":material/logout:", on_click=st.logout, key="identity.sign_out")
+        st.stop()
     with st.sidebar:
         st.caption(f":material/account_circle: Signed in as **{user.name or user.email or user.subject}**"
                    + (f" · {user.email}" if user.email and user.name else ""))
