@@ -4,6 +4,8 @@ opens one analysis directly, and an id they may not see is "not found" like one 
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -28,6 +30,9 @@ _CHOSEN = "library.chosen"
 _CONFIRM = "library.confirm_delete"
 _LOADED = "library.loaded"
 _LINK_FOLLOWED = "library.link_followed"
+_PAGE = "library.page"
+_JUMP = "library.jump_to_chosen"
+PAGE_SIZE = 100
 OPEN_PARAM = "open"  # /library?open=<analysis id> opens that analysis
 
 SETTING_LABELS = {  # analysis.json settings -> the short words the labels use
@@ -96,6 +101,7 @@ def _follow_link(library: Library) -> None:
         return
     st.session_state[_CHOSEN] = st.session_state[_OPEN] = entry.id
     st.session_state["library.search"] = ""  # a search typed earlier must not hide it
+    st.session_state[_JUMP] = True  # ... nor another page of the table
 
 
 def library_page() -> None:
@@ -113,16 +119,18 @@ def library_page() -> None:
     search = search_col.text_input("Search", placeholder="name, clip, notes or tags", key="library.search")
     order = sort_col.selectbox("Sort", list(SORTS), key="library.sort")
     entries = sorted(library.list(search), key=SORTS[order])
-    st.caption(f"{len(entries)} of {len(everything)} analyses · click a column header to sort the table")
+    caption_col, page_col = st.columns([4, 1])
+    caption_col.caption(f"{len(entries)} of {len(everything)} analyses · click a column header to sort the table")
     if not entries:
         st.info("Nothing matches this search.")
         return
+    # Kept by id, not by widget key: renaming changes the labels, and with them the widget's identity.
+    wanted = st.session_state.get(_CHOSEN)
+    entries = _one_page(entries, wanted, page_col)
     owners = owner_labels(library) if auth_configured() else None
     st.dataframe(library_table(entries, owners), hide_index=True, width="stretch")
     ids = [e.id for e in entries]
     by_id = {e.id: e for e in entries}
-    # Kept by id, not by widget key: renaming changes the labels, and with them the widget's identity.
-    wanted = st.session_state.get(_CHOSEN)
     differs = differing_settings(everything)
     chosen = st.selectbox("Analysis", ids, index=ids.index(wanted) if wanted in ids else 0,
                           format_func=lambda i: entry_label(by_id[i], differs.get(i, "")))
@@ -131,6 +139,23 @@ def library_page() -> None:
         _manage(library, by_id[chosen], owners)
     except PoseLabError as error:
         st.error(str(error))
+
+
+def _one_page(entries: list[Entry], wanted: str | None, column: DeltaGenerator) -> list[Entry]:
+    """At most PAGE_SIZE entries, with a page number when there are more: a table and a picker of every
+    analysis made the page slow to draw with a large library (bench/library_page_bench.py). A link that
+    chose an analysis turns to its page."""
+    pages = max(1, math.ceil(len(entries) / PAGE_SIZE))
+    if pages == 1:
+        return entries
+    ids = [e.id for e in entries]
+    if st.session_state.pop(_JUMP, False) and wanted in ids:
+        st.session_state[_PAGE] = ids.index(wanted) // PAGE_SIZE + 1
+    if not 1 <= st.session_state.get(_PAGE, 1) <= pages:  # a narrower search since
+        st.session_state[_PAGE] = 1
+    page = column.number_input(f"Page (of {pages})", 1, pages, key=_PAGE,
+                               help=f"{PAGE_SIZE} analyses per page, in the order chosen under Sort")
+    return entries[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
 
 
 def _manage(library: Library, entry: Entry, owners: dict[str, str] | None) -> None:

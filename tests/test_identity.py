@@ -75,3 +75,29 @@ def test_the_library_page_of_the_local_user_holds_only_theirs(tmp_path: Path) ->
     assert any(f"no analysis has the id '{theirs.id}'" in e.value for e in at.error)
     assert any("1 of 1 analyses" in c.value for c in at.caption)
     assert list(at.dataframe[0].value["name"]) == ["mine"]
+
+
+def test_a_large_library_is_shown_a_page_at_a_time_and_a_link_turns_to_its_page(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import components.library_view as library_view
+
+    monkeypatch.setattr(library_view, "PAGE_SIZE", 5)
+    library = Library(user=LOCAL_USER)
+    template = make_analysis(tmp_path / "a", name="x")
+    ids = []
+    for index in range(12):
+        template.name = f"session {index:02d}"
+        template.created_s = 1_000_000 + index  # newest first: session 11 on page 1, session 00 on page 3
+        ids.append(library.save(template).id)
+    at = AppTest.from_file(str(REPO / "pages" / "library.py"), default_timeout=60).run()
+    assert any("12 of 12 analyses" in c.value for c in at.caption)
+    assert list(at.dataframe[0].value["name"]) == [f"session {i:02d}" for i in (11, 10, 9, 8, 7)]
+    assert len(at.selectbox[1].options) == 5  # the picker (after Sort): this page only
+    at.number_input(key="library.page").set_value(3).run()
+    assert list(at.dataframe[0].value["name"]) == ["session 01", "session 00"]
+
+    linked = AppTest.from_file(str(REPO / "pages" / "library.py"), default_timeout=60)
+    linked.query_params["open"] = ids[6]  # session 06: page 2
+    linked.run()
+    assert linked.number_input(key="library.page").value == 2
+    assert "session 06" in list(linked.dataframe[0].value["name"])
