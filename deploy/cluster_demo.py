@@ -67,7 +67,9 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="poselab-cluster-demo-"))
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    # Ctrl-C and SIGTERM alike: finish starting (or waiting), then stop everything in reverse order.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
     with contextlib.ExitStack() as stack:
         stack.callback(shutil.rmtree, work, True)
         try:
@@ -90,10 +92,7 @@ def main() -> None:
             raise SystemExit(f"cluster-demo: {error}") from None
         print(f"\nPoseLab ({args.replicas} replicas, PostgreSQL, S3) at http://localhost:{args.port}\n"
               f"logs in {work}; Ctrl-C stops everything.", flush=True)
-        try:
-            while not stopping.wait(1.0):
-                pass
-        except KeyboardInterrupt:
+        while not stopping.wait(1.0):
             pass
         print("\nstopping ...", flush=True)
 
