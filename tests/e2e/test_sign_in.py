@@ -122,7 +122,7 @@ def test_private_libraries_sharing_and_sign_out(signed_app: Service, browser, te
     # Alice shares it with Bob (by name, from the people who signed in) ...
     alice_tab.goto(f"{signed_app.url}/library?open={alice_id}")
     alice_tab.get_by_role("tab", name="Sharing").click()
-    alice_tab.get_by_label("Share with").click()
+    alice_tab.get_by_role("combobox", name="Share with").click()
     alice_tab.get_by_role("option", name="Bob Baker (bob@example.org)").click()
     alice_tab.get_by_role("button", name="Share").click()
     alice_tab.get_by_text("Shared with:").wait_for()
