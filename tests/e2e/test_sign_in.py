@@ -124,7 +124,7 @@ def test_private_libraries_sharing_and_sign_out(signed_app: Service, browser, te
     alice_tab.get_by_role("tab", name="Sharing").click()
     alice_tab.get_by_role("combobox", name="Share with").click()
     alice_tab.get_by_role("option", name="Bob Baker (bob@example.org)").click()
-    alice_tab.get_by_role("button", name="Share").click()
+    alice_tab.get_by_role("button", name="Share", exact=True).click()
     alice_tab.get_by_text("Shared with:").wait_for()
     alice_tab.get_by_text("Bob Baker (bob@example.org)").first.wait_for()
     # ... and Bob sees it, read-only: no delete, the edit form locked.
