@@ -1,9 +1,11 @@
-"""PoseLab dashboard entry point: navigation over the page scripts, and the process's allocator policy."""
+"""PoseLab dashboard entry point: navigation over the page scripts (behind sign-in when it is configured), and
+the process's allocator policy."""
 
 from pathlib import Path
 
 import streamlit as st
 
+from components.identity import gate
 from poselab.engine.allocator import apply_allocator_policy
 
 apply_allocator_policy()  # once per server process (idempotent on reruns): see poselab.engine.allocator
@@ -18,4 +20,4 @@ pages = [
     st.Page("pages/library.py", title="Library", icon=":material/video_library:"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
 ]
-st.navigation(pages).run()
+st.navigation(gate(pages)).run()  # the sign-in screen alone until a visitor signs in

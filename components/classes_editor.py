@@ -13,8 +13,11 @@ from poselab.store.library import Entry, Library
 
 
 def classes_editor(library: Library, entry: Entry) -> None:
+    """``library``: the user's (their marks and classifiers are theirs; marks may name entries shared with
+    them, which they can read)."""
+    user = library.user
     sequence = library.load(entry.id).sequence
-    marks = load_marks()
+    marks = load_marks(user=user)
     first_col, person_col, label_col = st.columns([3, 1, 2])
     first, last = first_col.slider("Frames", 0, max(sequence.num_frames - 1, 1), (0, 0), key="classes.range",
                                    help="The frame range to mark (frame numbers as in the frame inspector, from 0)")
@@ -23,7 +26,7 @@ def classes_editor(library: Library, entry: Entry) -> None:
     if st.button("Add mark", key="classes.add", disabled=not label.strip()):
         marks.append({"analysis": entry.id, "name": entry.name, "person": int(person), "first": int(first),
                       "last": int(last), "label": label.strip()})
-        save_marks(marks)
+        save_marks(marks, user=user)
     if not marks:
         st.caption("No marks yet.")
         return
@@ -33,7 +36,7 @@ def classes_editor(library: Library, entry: Entry) -> None:
     frames = (table["last"] - table["first"] + 1).groupby(table["label"], sort=False).sum()
     st.caption("Marked: " + ", ".join(f"{label} {count} frame(s)" for label, count in frames.items()))
     if st.button("Clear all marks", key="classes.clear"):
-        save_marks([])
+        save_marks([], user=user)
         st.rerun()
     name = st.text_input("Classifier name", key="classes.name", placeholder="e.g. squat phases")
     if st.button("Train classifier", key="classes.train", type="primary", disabled=not name.strip()):
@@ -41,7 +44,7 @@ def classes_editor(library: Library, entry: Entry) -> None:
             sequences = {m["analysis"]: library.load(m["analysis"]).sequence for m in marks}
             classifier = train(name.strip(), [(sequences[m["analysis"]], m["person"], m["first"], m["last"],
                                                m["label"]) for m in marks])
-            save_classifier(classifier)
+            save_classifier(classifier, user=user)
         except PoseLabError as error:
             st.error(str(error))
             return

@@ -4,6 +4,8 @@ Library's Downloads tab.
 Files are built only when their button is pressed (Streamlit calls ``data`` then, on a thread of its own),
 so drawing the panel costs nothing; the callables therefore use no Streamlit command. Names follow the
 analysis (``pose_squats_landmarks.csv``), so the downloads of two analyses never overwrite each other.
+The files come only from an Analysis the page already opened through the user's library; the zip's notes
+are read as that user too (the user is taken on the page's thread: the builders run without a session).
 Angles and reps follow what the Angles tab shows: its smoothing, space, visibility threshold and rep counter.
 """
 
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
+from components.identity import current_user
 from poselab.errors import PoseLabError
 from poselab.motion.reps import RepSpec
 from poselab.store.analysis import Analysis
@@ -34,6 +37,7 @@ from poselab.store.exports import (
     write_trc,
 )
 from poselab.store.library import Library
+from poselab.store.owners import Principal
 from poselab.store.tables import landmarks_frame
 
 if TYPE_CHECKING:
@@ -70,7 +74,7 @@ def export_options(key: str, analysis: Analysis, visibility_threshold: float, no
 
 def download_buttons(analysis: Analysis, options: ExportOptions, key: str) -> None:
     """One button per export file, built on demand; a caption says what the angles and reps follow."""
-    files = _files(analysis, options)
+    files = _files(analysis, options, current_user())
     columns = st.columns(4)
     for index, (label, file_name, mime, build) in enumerate(files):
         columns[index % 4].download_button(
@@ -86,11 +90,11 @@ def download_buttons(analysis: Analysis, options: ExportOptions, key: str) -> No
     st.caption(text + ": as chosen in the Angles tab.")
 
 
-def _files(analysis: Analysis, options: ExportOptions) -> list[tuple[str, str, str, Builder]]:
+def _files(analysis: Analysis, options: ExportOptions, user: Principal) -> list[tuple[str, str, str, Builder]]:
     sequence = analysis.sequence
     stem = safe_stem(analysis.name)
     files: list[tuple[str, str, str, Builder]] = [
-        ("Everything (zip)", f"{stem}.zip", "application/zip", lambda: _zip(analysis, options)),
+        ("Everything (zip)", f"{stem}.zip", "application/zip", lambda: _zip(analysis, options, user)),
         ("Landmarks CSV", "landmarks.csv", "text/csv",
          lambda: landmarks_frame(sequence).to_csv(index=False, float_format="%.6g").encode()),
         ("Landmarks Parquet", "landmarks.parquet", "application/octet-stream", lambda: _parquet(analysis)),
@@ -143,19 +147,19 @@ def _reps_csv(analysis: Analysis, options: ExportOptions) -> bytes:
     return b"" if table is None else table.to_csv(index=False).encode()
 
 
-def _zip(analysis: Analysis, options: ExportOptions) -> bytes:
-    options = _with_library_notes(analysis, options)
+def _zip(analysis: Analysis, options: ExportOptions, user: Principal) -> bytes:
+    options = _with_library_notes(analysis, options, user)
     with tempfile.TemporaryDirectory(prefix="poselab-export-") as folder:
         written = export_all(analysis, Path(folder), options)
         return written[-1].read_bytes()
 
 
-def _with_library_notes(analysis: Analysis, options: ExportOptions) -> ExportOptions:
+def _with_library_notes(analysis: Analysis, options: ExportOptions, user: Principal) -> ExportOptions:
     """The library entry's notes and tags (read when the zip is built: they may have changed since)."""
     if options.notes or options.tags:
         return options
     try:
-        entries = Library(recover=False).list()
+        entries = Library(user=user, recover=False).list()
     except PoseLabError:
         return options
     entry = next((e for e in entries if e.folder.resolve() == analysis.folder.resolve()), None)

@@ -1,14 +1,20 @@
-"""The Library page: a searchable table of saved analyses; open one, rename it, add notes, download, delete."""
+"""The Library page: a searchable table of saved analyses; open one, rename it, add notes, download, delete,
+share. It shows what the signed-in person owns and what others shared with them (read-only); ``?open=<id>``
+opens one analysis directly, and an id they may not see is "not found" like one that never existed."""
 
 from __future__ import annotations
+
+import math
 
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from components.classes_editor import classes_editor
+from components.identity import auth_configured, current_user
 from components.library_store import open_library
 from components.settings import DisplaySettings
+from components.sharing_view import owner_labels, sharing_tab
 from poselab.errors import PoseLabError
 from poselab.store.analysis import Analysis
 from poselab.store.library import Entry, Library
@@ -23,6 +29,11 @@ _OPEN = "library.open"
 _CHOSEN = "library.chosen"
 _CONFIRM = "library.confirm_delete"
 _LOADED = "library.loaded"
+_LINK_FOLLOWED = "library.link_followed"
+_PAGE = "library.page"
+_JUMP = "library.jump_to_chosen"
+PAGE_SIZE = 100
+OPEN_PARAM = "open"  # /library?open=<analysis id> opens that analysis
 
 SETTING_LABELS = {  # analysis.json settings -> the short words the labels use
     "model": "model", "num_poses": "people", "min_detection_confidence": "detection",
@@ -55,10 +66,11 @@ def entry_label(entry: Entry, differs: str = "") -> str:
     return " · ".join(part for part in parts if part)
 
 
-def library_table(entries: list[Entry]) -> pd.DataFrame:
-    """What the table shows: one row per analysis, units in the headers, the settings that tell runs apart."""
+def library_table(entries: list[Entry], owners: dict[str, str] | None = None) -> pd.DataFrame:
+    """What the table shows: one row per analysis, units in the headers, the settings that tell runs apart;
+    with ``owners`` (key -> label), who shared each read-only one."""
     differs = differing_settings(entries)
-    return pd.DataFrame([{
+    table = pd.DataFrame([{
         "name": e.name, "created": e.created.replace("T", " "), "clip": e.source_name,
         "differs by": differs.get(e.id, ""),
         "frames": e.summary.get("frames"), "duration (s)": e.summary.get("duration_s"),
@@ -68,6 +80,28 @@ def library_table(entries: list[Entry]) -> pd.DataFrame:
         "detected (%)": round(100 * (e.summary.get("detection_rate") or 0)),
         "tags": ", ".join(e.tags), "notes": e.notes, "id": e.id,
     } for e in entries])
+    if owners is not None and any(e.read_only for e in entries):
+        table.insert(1, "shared by", [owners.get(e.owner_key, e.owner_key) if e.read_only else ""
+                                      for e in entries])
+    return table
+
+
+def _follow_link(library: Library) -> None:
+    """``/library?open=<id>`` (a kept or sent link, the Batch page's links) chooses and opens that analysis,
+    once per link (the user may pick another one while the address still holds it), if this user may see it;
+    otherwise the same "not found" as an id that does not exist."""
+    wanted = st.query_params.get(OPEN_PARAM, "")
+    if not wanted or st.session_state.get(_LINK_FOLLOWED) == wanted:
+        return
+    st.session_state[_LINK_FOLLOWED] = wanted
+    try:
+        entry = library.get(wanted)
+    except PoseLabError as error:
+        st.error(str(error))
+        return
+    st.session_state[_CHOSEN] = st.session_state[_OPEN] = entry.id
+    st.session_state["library.search"] = ""  # a search typed earlier must not hide it
+    st.session_state[_JUMP] = True  # ... nor another page of the table
 
 
 def library_page() -> None:
@@ -76,6 +110,7 @@ def library_page() -> None:
     if opened is None:
         return
     library, everything = opened
+    _follow_link(library)
     if not everything:
         st.info("No saved analyses yet. Every clip you analyse on the Analyze page is saved here, and so is "
                 "`python -m poselab analyze CLIP --out DIR --save`.")
@@ -84,33 +119,63 @@ def library_page() -> None:
     search = search_col.text_input("Search", placeholder="name, clip, notes or tags", key="library.search")
     order = sort_col.selectbox("Sort", list(SORTS), key="library.sort")
     entries = sorted(library.list(search), key=SORTS[order])
-    st.caption(f"{len(entries)} of {len(everything)} analyses · click a column header to sort the table")
+    caption_col, page_col = st.columns([4, 1])
+    caption_col.caption(f"{len(entries)} of {len(everything)} analyses · click a column header to sort the table")
     if not entries:
         st.info("Nothing matches this search.")
         return
-    st.dataframe(library_table(entries), hide_index=True, width="stretch")
-    ids = [e.id for e in entries]
-    by_id = {e.id: e for e in entries}
     # Kept by id, not by widget key: renaming changes the labels, and with them the widget's identity.
     wanted = st.session_state.get(_CHOSEN)
+    entries = _one_page(entries, wanted, page_col)
+    owners = owner_labels(library) if auth_configured() else None
+    st.dataframe(library_table(entries, owners), hide_index=True, width="stretch")
+    ids = [e.id for e in entries]
+    by_id = {e.id: e for e in entries}
     differs = differing_settings(everything)
     chosen = st.selectbox("Analysis", ids, index=ids.index(wanted) if wanted in ids else 0,
                           format_func=lambda i: entry_label(by_id[i], differs.get(i, "")))
     st.session_state[_CHOSEN] = chosen
     try:
-        _manage(library, by_id[chosen])
+        _manage(library, by_id[chosen], owners)
     except PoseLabError as error:
         st.error(str(error))
 
 
-def _manage(library: Library, entry: Entry) -> None:
+def _one_page(entries: list[Entry], wanted: str | None, column: DeltaGenerator) -> list[Entry]:
+    """At most PAGE_SIZE entries, with a page number when there are more: a table and a picker of every
+    analysis made the page slow to draw with a large library (bench/library_page_bench.py). A link that
+    chose an analysis turns to its page."""
+    pages = max(1, math.ceil(len(entries) / PAGE_SIZE))
+    if pages == 1:
+        return entries
+    ids = [e.id for e in entries]
+    if st.session_state.pop(_JUMP, False) and wanted in ids:
+        st.session_state[_PAGE] = ids.index(wanted) // PAGE_SIZE + 1
+    if not 1 <= st.session_state.get(_PAGE, 1) <= pages:  # a narrower search since
+        st.session_state[_PAGE] = 1
+    page = column.number_input(f"Page (of {pages})", 1, pages, key=_PAGE,
+                               help=f"{PAGE_SIZE} analyses per page, in the order chosen under Sort")
+    return entries[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+
+
+def _manage(library: Library, entry: Entry, owners: dict[str, str] | None) -> None:
+    if entry.read_only:
+        owner = (owners or {}).get(entry.owner_key, "its owner")
+        st.info(f"Shared with you by {owner}: read-only (open, compare and download it; only its owner can "
+                "rename, annotate, share or delete it).", icon=":material/lock:")
     open_col, delete_col = st.columns([4, 1])
     if open_col.button("Open results", type="primary", key="library.open_button",
                        help="Show the Analyze views of this analysis (no model run)"):
         st.session_state[_OPEN] = entry.id
-    _delete(library, entry, delete_col)
-    edit_tab, download_tab, classes_tab = st.tabs(
-        [":material/edit: Name, notes and tags", ":material/download: Downloads", ":material/label: Classes"])
+    if not entry.read_only:
+        _delete(library, entry, delete_col)
+    names = [":material/edit: Name, notes and tags", ":material/download: Downloads", ":material/label: Classes"]
+    sharing = auth_configured()
+    tabs = st.tabs(names + ([":material/group: Sharing"] if sharing else []))
+    edit_tab, download_tab, classes_tab = tabs[:3]
+    if sharing:
+        with tabs[3]:
+            sharing_tab(library, entry, current_user())
     with edit_tab:
         _edit(library, entry)
     with download_tab:
@@ -122,11 +187,13 @@ def _manage(library: Library, entry: Entry) -> None:
 
 
 def _edit(library: Library, entry: Entry) -> None:
+    locked = entry.read_only  # the library refuses the change anyway: the form says so up front
     with st.form(f"library.edit.{entry.id}"):
-        name = st.text_input("Name", value=entry.name)
-        tags = st.text_input("Tags (comma-separated)", value=", ".join(entry.tags))
-        notes = st.text_area("Notes", value=entry.notes, placeholder="e.g. week 3, left knee still hurts")
-        if st.form_submit_button("Save changes"):
+        name = st.text_input("Name", value=entry.name, disabled=locked)
+        tags = st.text_input("Tags (comma-separated)", value=", ".join(entry.tags), disabled=locked)
+        notes = st.text_area("Notes", value=entry.notes, placeholder="e.g. week 3, left knee still hurts",
+                             disabled=locked)
+        if st.form_submit_button("Save changes", disabled=locked):
             if name.strip() != entry.name:
                 library.rename(entry.id, name)
             library.set_notes(entry.id, notes)

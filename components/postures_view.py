@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from components.identity import current_user
 from components.result_context import ResultContext
 from poselab.assess.postures import POSTURES, posture_shares, postures_frame
 from poselab.errors import PoseLabError
@@ -37,14 +38,15 @@ def _taught(ctx: ResultContext) -> None:
     from poselab.assess.taught import class_reps, classes_frame
     from poselab.store.classifiers import list_classifiers, load_classifier
 
-    names = list_classifiers()
+    user = current_user()  # a person's taught classifiers are their own
+    names = list_classifiers(user=user)
     st.markdown("**Taught classes**")
     if not names:
         st.caption("No classifier yet: mark frames with class names in the Library and train one.")
         return
     name = st.selectbox("Classifier", names, key=f"{ctx.key}.classifier")
     try:
-        classifier = load_classifier(name)
+        classifier = load_classifier(name, user=user)
     except PoseLabError as error:
         st.error(str(error))
         return

@@ -4,6 +4,7 @@ Cache layout under $POSELAB_HOME (default ~/.poselab)::
 
     uploads/<sha256>.<ext>                    each uploaded clip, written once whatever its name
     analyses/<sha256[:20]>-<settings key>/    a run's Analysis folder until the library has taken it
+                                              (under analyses/<owner folder>/ for a signed-in person)
     library/                                  every finished analysis (poselab.store.library): the lasting cache
 
 Only inference settings and the worker count are in the key (``poselab.settings.run_key``): display
@@ -27,7 +28,8 @@ from typing import Protocol
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from components.library_store import cached_analysis, save_to_library
+from components.identity import current_user
+from components.library_store import cached_analysis, save_to_library, user_library
 from components.settings import chosen_workers
 from poselab.engine.pipeline import Progress, ProgressFn
 from poselab.errors import Cancelled, InputError, PoseLabError, StorageError
@@ -35,8 +37,9 @@ from poselab.media.decode import Limits
 from poselab.parallel.isolated import analyze_isolated
 from poselab.settings import InferenceSettings, run_key
 from poselab.store.analysis import ANNOTATED_FILE, RECORD_FILE, Analysis
-from poselab.store.library import Library, poselab_home
+from poselab.store.library import poselab_home
 from poselab.store.library_fs import link_or_copy
+from poselab.store.owners import LOCAL_USER, owner_folder
 
 _MEMO_KEY = "runner.memo"
 _RUNNING_KEY = "runner.running"  # the (file, run key) being analysed now
@@ -76,7 +79,7 @@ class KeptUpload:
 def saved_in_library(analysis: Analysis) -> bool:
     """Whether ``analysis`` is the library's copy (every finished upload is saved there unless that failed)."""
     try:
-        library_dir = Library(recover=False).analyses_dir.resolve()
+        library_dir = user_library(recover=False).analyses_dir.resolve()
     except PoseLabError:
         return False
     return analysis.folder.resolve().parent == library_dir
@@ -94,7 +97,7 @@ def analyze_upload(uploaded: UploadLike, settings: InferenceSettings) -> Analysi
     if memo_key in memo:
         return memo[memo_key]
     source, digest = _store_upload(uploaded)
-    folder = poselab_home() / "analyses" / f"{digest[:20]}-{key}"
+    folder = run_cache_dir() / f"{digest[:20]}-{key}"
     if (folder / RECORD_FILE).is_file():
         analysis = Analysis.load(folder)
     elif (stored := cached_analysis(digest, settings, workers)) is not None:
@@ -115,6 +118,14 @@ def analyze_upload(uploaded: UploadLike, settings: InferenceSettings) -> Analysi
         memo.pop(next(iter(memo)))
     memo[memo_key] = analysis
     return analysis
+
+
+def run_cache_dir() -> Path:
+    """Where this user's runs wait for the library: a folder per signed-in person, so a run the library could
+    not take (kept here as the cache) never answers someone else's upload of the same bytes."""
+    user = current_user()
+    base = poselab_home() / "analyses"
+    return base if user == LOCAL_USER else base / owner_folder(user.key)
 
 
 def _cancel() -> None:
@@ -168,7 +179,7 @@ def _keep_in_library(analysis: Analysis) -> Analysis:
     if entry_id is None:
         return analysis
     try:
-        stored = Library().load(entry_id)
+        stored = user_library().load(entry_id)
     except PoseLabError:
         return analysis
     shutil.rmtree(analysis.folder, ignore_errors=True)

@@ -18,6 +18,8 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from components.ergonomics_view import live_rula
+from components.identity import current_user
+from components.library_store import user_library
 from components.live_events import live_events_panel
 from components.motion_views import live_reps_panel
 from components.settings import DisplaySettings
@@ -254,7 +256,7 @@ def _record_controls(holder: LiveHolder, processor: LiveProcessor | None, playin
         return
     if st.button("⏺ Start recording", key=f"{key}.start", disabled=not playing or processor is None,
                  help="Records the annotated video and the landmarks; stop to open them as an analysis."):
-        processor.start_recording(new_recording_folder())
+        processor.start_recording(new_recording_folder(), owner=current_user())
         st.rerun()
 
 
@@ -281,9 +283,7 @@ def recording_results(holder: LiveHolder, display: DisplaySettings, key: str) ->
 
 def _save_to_library(analysis: Analysis) -> None:
     try:
-        from poselab.store.library import Library
-
-        entry = Library().save(analysis, kind="live")
+        entry = user_library().save(analysis, kind="live")
     except PoseLabError as error:
         st.error(str(error))
     else:

@@ -6,13 +6,21 @@ without them they skip with a message saying which variable to set, never pass s
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
+import psycopg
 import pytest
+from pytest_postgresql import factories
+
+from tests.services import postgres, s3
+from tests.services.postgres import PostgresServer
+from tests.services.s3 import S3Server
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -62,3 +70,65 @@ def write_test_clip(path: Path, frames: int = 10, size: tuple[int, int] = (64, 4
         for packet in stream.encode(None):
             container.mux(packet)
     return path
+
+
+# ---- PostgreSQL: one private server per test session, a fresh database per test (pytest-postgresql) ----
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """Debian's PostgreSQL started for this session (tests/services/postgres.py), stopped by PID at the end."""
+    reason = postgres.missing_reason()
+    if reason is not None:
+        if os.geteuid() == 0:
+            pytest.fail(f"{reason}; as root, `make test` installs it")
+        pytest.skip(reason)
+    with postgres.running() as server:
+        yield server
+
+
+postgres_template = factories.postgresql_noproc(depends_on="postgres_server")
+postgres_database = factories.postgresql("postgres_template")
+
+
+@pytest.fixture
+def postgres_url(postgres_database: psycopg.Connection, postgres_server: PostgresServer) -> Iterator[str]:
+    """SQLAlchemy's URL of this test's fresh PostgreSQL database. Pooled connections are closed before
+    pytest-postgresql drops the database (a database in use cannot be dropped)."""
+    from poselab.store.database import dispose_all
+
+    yield postgres_server.url(postgres_database.info.dbname)
+    dispose_all()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def library_database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs a test once on the default SQLite library and once on PostgreSQL (POSELAB_DATABASE_URL)."""
+    if request.param == "sqlite":
+        monkeypatch.delenv("POSELAB_DATABASE_URL", raising=False)
+        return "sqlite"
+    url = request.getfixturevalue("postgres_url")
+    monkeypatch.setenv("POSELAB_DATABASE_URL", url)
+    return url
+
+
+# ---- object storage: one moto S3 server per test session, a fresh bucket per test ----
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    with s3.running() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_storage_url(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``s3://<fresh bucket>/library`` on the session's moto server, with the environment that reaches it."""
+    import uuid
+
+    import boto3
+
+    for name, value in s3.CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("POSELAB_STORAGE_OPTIONS", json.dumps({"endpoint_url": s3_server.endpoint_url}))
+    bucket = f"poselab-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_server.endpoint_url).create_bucket(Bucket=bucket)
+    return f"s3://{bucket}/library"

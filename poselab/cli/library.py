@@ -1,4 +1,5 @@
-"""The library on the command line: ``analyze --save`` and ``python -m poselab library list|export|delete``.
+"""The library on the command line: ``analyze --save`` and ``python -m poselab library list|export|delete|
+users|reassign``. The command line on the server is the administrator's: it sees every user's analyses.
 
 Kept apart from ``commands.py`` so that module only wires the parser and the commands.
 """
@@ -27,23 +28,29 @@ def add_library_parser(commands: argparse._SubParsersAction) -> None:
     listing = actions.add_parser("list", help="stored analyses, newest first")
     listing.add_argument("--json", action="store_true", help="a JSON list of objects (id, name, created, status…)")
     listing.add_argument("--all", action="store_true", help="include analyses still being written")
+    listing.add_argument("--owner", metavar="KEY", help="only this owner's (issuer|subject, see `library users`)")
     export = actions.add_parser("export", help="write every export of one analysis (CSV, Parquet, JSON, TRC, zip)")
     export.add_argument("id", help="analysis id (or a unique prefix of it)")
     export.add_argument("--out", type=Path, required=True, help="folder to write the files into")
     delete = actions.add_parser("delete", help="remove an analysis and its files")
     delete.add_argument("id", help="analysis id (or a unique prefix of it)")
+    actions.add_parser("users", help="who has signed in (key, e-mail, name, last seen)")
+    reassign = actions.add_parser("reassign", help="give an analysis to another user")
+    reassign.add_argument("id", help="analysis id (or a unique prefix of it)")
+    reassign.add_argument("--to", required=True, metavar="KEY", help="the new owner's key (issuer|subject) or e-mail")
 
 
 def run_library(args: argparse.Namespace) -> int:
     library = Library()
     if args.action == "list":
-        entries = library.list(include_pending=args.all)
+        entries = library.list(include_pending=args.all, owner=args.owner)
         if args.json:
             print(json.dumps([e.to_json() for e in entries], indent=2))
             return 0
         for e in entries:
             frames = e.summary.get("frames", "?")
-            print(f"{e.id}  {e.created}  {e.status:8}  {frames!s:>6} frames  {e.name}  ({e.source_name})")
+            print(f"{e.id}  {e.created}  {e.status:8}  {frames!s:>6} frames  {e.name}  ({e.source_name})"
+                  f"  owner {e.owner_key}")
         if not entries:
             print("the library is empty: save an analysis with `analyze ... --save`", file=sys.stderr)
         return 0
@@ -60,6 +67,14 @@ def run_library(args: argparse.Namespace) -> int:
                     from None
         for path in written:
             print(args.out / path.name)
+        return 0
+    if args.action == "users":
+        for user in library.list_users():
+            print(f"{user.key}  {user.email or '-'}  {user.name or '-'}")
+        return 0
+    if args.action == "reassign":
+        entry = library.reassign(args.id, args.to)
+        print(f"{entry.id} ({entry.name}) now belongs to {entry.owner_key}", file=sys.stderr)
         return 0
     entry = library.get(args.id)
     library.delete(entry.id)

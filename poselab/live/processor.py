@@ -36,6 +36,7 @@ from poselab.sequence import PoseSequence, VideoInfo
 from poselab.settings import InferenceSettings
 from poselab.skeleton import NUM_LANDMARKS
 from poselab.store.analysis import Analysis
+from poselab.store.owners import Principal
 
 HISTORY_S = 10.0  # the rolling window the live charts show
 # Also a bound in frames, whatever the clocks say: the history is copied on every refresh of the page.
@@ -117,13 +118,14 @@ class LiveProcessor:
             items = list(self._history) if history else []
         return LiveSnapshot(stats, _history_sequence(items, stats.frame_size) if items else None)
 
-    def start_recording(self, folder: Path) -> None:
-        """Frames processed from now on go to ``folder`` (annotated.mp4 and the landmarks)."""
+    def start_recording(self, folder: Path, owner: Principal | None = None) -> None:
+        """Frames processed from now on go to ``folder`` (annotated.mp4 and the landmarks), then to ``owner``'s
+        library (asked for here, on the page's thread: the media thread that finishes it knows no session)."""
         with self._lock:
             if self._recording is not None:
                 return
             settings = self._wanted
-            self._recording = Recording.start(folder, settings, self._clock())
+            self._recording = Recording.start(folder, settings, self._clock(), owner=owner)
             self._stats = replace(self._stats, recording=True, recorded_frames=0)
 
     def stop_recording(self) -> Analysis | None:

@@ -21,6 +21,7 @@ from poselab.sequence import VideoInfo
 from poselab.settings import InferenceSettings
 from poselab.store.analysis import ANNOTATED_FILE, Analysis, content_hash
 from poselab.store.library import poselab_home, save_quietly
+from poselab.store.owners import Principal
 
 # The name Analysis.source_path finds (source.*), as for an upload.
 SOURCE_FILE = "source.mp4"
@@ -38,10 +39,12 @@ class Recording:
     source_writer: H264Writer | None = None  # the camera's frames: what the frame inspector draws on
     size: tuple[int, int] = (0, 0)
     frames: int = 0
+    owner: Principal | None = None  # whose library it goes to: the signed-in person who pressed record
 
     @classmethod
-    def start(cls, folder: Path, settings: InferenceSettings, start_s: float) -> Recording:
-        return cls(folder, settings, SequenceBuilder(settings.num_poses), start_s)
+    def start(cls, folder: Path, settings: InferenceSettings, start_s: float,
+              owner: Principal | None = None) -> Recording:
+        return cls(folder, settings, SequenceBuilder(settings.num_poses), start_s, owner=owner)
 
     def append(self, annotated_rgb: np.ndarray, poses: FramePoses, time_s: float,
                image_rgb: np.ndarray | None = None) -> None:
@@ -68,7 +71,7 @@ class Recording:
             analysis = self._save()
         except OSError as error:
             raise StorageError(f"Could not save the recording in {self.folder}: {error}") from error
-        entry_id = save_quietly(analysis, kind="live")  # every recording goes to the library, once
+        entry_id = save_quietly(analysis, kind="live", user=self.owner)  # every recording goes to the library, once
         if entry_id is not None:
             analysis.extra["library_id"] = entry_id
         return analysis

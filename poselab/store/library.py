@@ -1,16 +1,16 @@
-"""The library of finished analyses: SQLite metadata at ``$POSELAB_HOME/library.db``, files beside it.
+"""The library of finished analyses: rows in a database (``database.py``: SQLite ``library.db`` under
+``$POSELAB_HOME`` by default, PostgreSQL with ``POSELAB_DATABASE_URL``), files in ``storage.py``'s FileStore::
 
-Layout under the PoseLab home (default ``~/.poselab``)::
-
-    library.db              one row per analysis (name, source, hash, settings, summary, notes, tags, status)
     library/staging/<id>/   files of an analysis being written (never read as a result)
     library/analyses/<id>/  files of a complete analysis: the Analysis folder + landmarks.parquet (+ angles.parquet)
 
 (``$POSELAB_HOME/analyses/`` is the Analyze page's run cache, not the library: never touched here.)
 
-Why it survives a kill: a row is inserted as ``pending`` with its writer's pid, files go to ``staging/``,
-then the folder is renamed into ``analyses/`` and ONE transaction marks the row ``complete``. Readers only
-see ``complete`` rows. ``recover()`` (run on open) removes pending rows of dead writers and orphan folders.
+Why it survives a kill: a row is inserted as ``pending`` with its writer's host and pid, files go to
+``staging/``, then the folder is renamed into ``analyses/`` and ONE transaction marks the row ``complete``.
+Readers only see ``complete`` rows. ``recover()`` (run on open) removes pending rows of dead writers and
+orphan folders. Every user action is one transaction, and each change re-checks in its own WHERE clause
+what it was allowed to change, so two replicas and a batch writing at once cannot interleave halfway.
 """
 
 from __future__ import annotations
@@ -20,43 +20,34 @@ import json
 import logging
 import os
 import shutil
-import sqlite3
-import time
+import socket
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import delete, insert, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from poselab.errors import InputError, PoseLabError, StorageError
 from poselab.sequence import PoseSequence
 from poselab.settings import InferenceSettings, run_key
 from poselab.store.analysis import ANNOTATED_FILE, Analysis
-from poselab.store.library_fs import fsync_folder, link_or_copy, pid_alive, storage_reason
+from poselab.store.database import DB_FILE, database_url, engine_for, is_sqlite, writing
+from poselab.store.library_fs import fsync_folder, link_or_copy, storage_reason
+from poselab.store.library_recovery import recover_library
+from poselab.store.library_rows import Draft, Entry, entries_query, find_one, not_found, to_entry
+from poselab.store.library_sharing import SharingMixin
+from poselab.store.owners import LOCAL_USER, Principal
+from poselab.store.schema import analyses
+from poselab.store.storage import FileStore, storage_url
 
-DB_FILE = "library.db"
+__all__ = ["ANGLES_PARQUET", "DB_FILE", "LANDMARKS_PARQUET", "Draft", "Entry", "Library", "link_or_copy",
+           "poselab_home", "save_quietly"]
+
 LANDMARKS_PARQUET = "landmarks.parquet"
 ANGLES_PARQUET = "angles.parquet"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS analyses (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    source_name TEXT NOT NULL DEFAULT '',
-    content_hash TEXT NOT NULL DEFAULT '',
-    settings_key TEXT NOT NULL DEFAULT '',
-    settings_json TEXT NOT NULL DEFAULT '{}',
-    created_s REAL NOT NULL,
-    summary_json TEXT NOT NULL DEFAULT '{}',
-    notes TEXT NOT NULL DEFAULT '',
-    tags_json TEXT NOT NULL DEFAULT '[]',
-    kind TEXT NOT NULL DEFAULT 'upload',
-    status TEXT NOT NULL CHECK (status IN ('pending', 'complete')),
-    owner_pid INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS analyses_by_content ON analyses (content_hash, settings_key, status);
-"""
-_COLUMNS = ("id", "name", "source_name", "content_hash", "settings_key", "settings_json", "created_s",
-            "summary_json", "notes", "tags_json", "kind", "status")
 
 
 def poselab_home() -> Path:
@@ -65,65 +56,28 @@ def poselab_home() -> Path:
     return Path(value).expanduser() if value else Path.home() / ".poselab"
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One row of the library (metadata only; ``Library.load`` gives the Analysis)."""
+class Library(SharingMixin):
+    """The analyses stored under one PoseLab home, as ``user`` sees them (None: the administrator, who
+    sees everything). Cheap to create: one per call site is fine (the engine is shared per process)."""
 
-    id: str
-    name: str
-    source_name: str
-    content_hash: str
-    settings_key: str
-    settings: dict[str, Any]
-    created_s: float
-    summary: dict[str, Any]
-    notes: str
-    tags: tuple[str, ...]
-    kind: str
-    status: str
-    folder: Path
-
-    @property
-    def created(self) -> str:
-        """Local time, ISO 8601 to the second."""
-        return time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(self.created_s))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "created": self.created, "status": self.status,
-                "source_name": self.source_name, "content_hash": self.content_hash, "kind": self.kind,
-                "settings_key": self.settings_key, "settings": self.settings, "summary": self.summary,
-                "notes": self.notes, "tags": list(self.tags)}
-
-
-@dataclass
-class Draft:
-    """An analysis being written: put files into ``folder``, then ``Library.commit`` (or ``abort``)."""
-
-    id: str
-    folder: Path
-    name: str
-    source_name: str
-    content_hash: str
-    settings: InferenceSettings
-    created_s: float = field(default_factory=time.time)
-
-
-class Library:
-    """The analyses stored under one PoseLab home. Cheap to create: one per call site is fine."""
-
-    def __init__(self, home: Path | None = None, recover: bool = True) -> None:
+    def __init__(self, home: Path | None = None, *, user: Principal | None = None, recover: bool = True) -> None:
         self.home = Path(home) if home is not None else poselab_home()
+        self.user = user
+        self.url = database_url(self.home)
         self.db_path = self.home / DB_FILE
-        self.staging_dir = self.home / "library" / "staging"
-        self.analyses_dir = self.home / "library" / "analyses"
+        self.files = FileStore(storage_url(self.home), self.home)
+        self.staging_dir, self.analyses_dir = self.files.staging_dir, self.files.analyses_dir
         with self._storage("open the library"):
             for folder in (self.home, self.staging_dir, self.analyses_dir):
                 folder.mkdir(parents=True, exist_ok=True)
-            with self._connect() as db:
-                db.execute("PRAGMA journal_mode=WAL")
-                db.executescript(_SCHEMA)
+            self.engine = engine_for(self.url, self.home)
         if recover:
             self.recover()
+
+    @property
+    def owner_key(self) -> str:
+        """The owner of what this Library saves."""
+        return (self.user or LOCAL_USER).key
 
     # ---- writing -------------------------------------------------------------------------------
 
@@ -139,12 +93,12 @@ class Library:
         draft.folder = self.staging_dir / draft.id
         # The row first: a recover() running in another process meanwhile sees a live owner, and keeps
         # the folder (a folder without a row would look like an orphan to it).
-        with self._storage("start saving an analysis"), self._transaction() as db:
-            db.execute(
-                "INSERT INTO analyses (id, name, source_name, content_hash, settings_key, settings_json,"
-                " created_s, kind, status, owner_pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-                (draft.id, draft.name, draft.source_name, content_hash, run_key(settings, workers),
-                 json.dumps(settings.to_dict()), draft.created_s, kind, os.getpid()))
+        with self._storage("start saving an analysis"), self._write() as db:
+            db.execute(insert(analyses).values(
+                id=draft.id, name=draft.name, source_name=draft.source_name, content_hash=content_hash,
+                settings_key=run_key(settings, workers), settings_json=json.dumps(settings.to_dict()),
+                created_s=draft.created_s, kind=kind, status="pending", owner_pid=os.getpid(),
+                writer_host=socket.gethostname(), owner_key=self.owner_key))
         with self._aborting(draft), self._storage("start saving an analysis"):
             draft.folder.mkdir()
             if source is not None:
@@ -159,22 +113,24 @@ class Library:
             analysis.save()
             _write_tables(sequence, draft.folder)
             fsync_folder(draft.folder)
-            final = self.analyses_dir / draft.id
-            os.replace(draft.folder, final)
+            final = self.files.publish(draft.folder, draft.id)
             try:
-                with self._transaction() as db:
-                    db.execute("UPDATE analyses SET status = 'complete', summary_json = ?, owner_pid = 0"
-                               " WHERE id = ? AND status = 'pending'",
-                               (json.dumps(analysis.summary()), draft.id))
+                with self._write() as db:
+                    done = db.execute(update(analyses).where(analyses.c.id == draft.id,
+                                                             analyses.c.status == "pending")
+                                      .values(status="complete", summary_json=json.dumps(analysis.summary()),
+                                              created_s=draft.created_s, owner_pid=0, writer_host=""))
+                    if done.rowcount != 1:
+                        raise StorageError(f"the pending entry {draft.id} vanished while it was being saved")
             except BaseException:
-                os.replace(final, draft.folder)  # so the abort below finds and removes it
+                self.files.unpublish(draft.id, final, draft.folder)  # so the abort below finds and removes it
                 raise
-        return self.get(draft.id)
+        return self._get_as_admin(draft.id)
 
     def abort(self, draft: Draft) -> None:
         """Forgets a draft: its row and staging files (best effort: ``recover`` finishes the job)."""
-        with contextlib.suppress(sqlite3.Error, OSError), self._transaction() as db:
-            db.execute("DELETE FROM analyses WHERE id = ? AND status = 'pending'", (draft.id,))
+        with contextlib.suppress(SQLAlchemyError, OSError), self._write() as db:
+            db.execute(delete(analyses).where(analyses.c.id == draft.id, analyses.c.status == "pending"))
         shutil.rmtree(draft.folder, ignore_errors=True)
 
     def save(self, analysis: Analysis, kind: str = "upload") -> Entry:
@@ -198,12 +154,14 @@ class Library:
 
     # ---- reading -------------------------------------------------------------------------------
 
-    def list(self, search: str = "", include_pending: bool = False) -> list[Entry]:
-        """Newest first; ``search`` matches name, source, notes and tags (case-insensitive)."""
-        where = "" if include_pending else "WHERE status = 'complete'"
-        with self._storage("read the library"), self._connect() as db:
-            rows = db.execute(f"SELECT {', '.join(_COLUMNS)} FROM analyses {where} ORDER BY created_s DESC")
-            entries = [self._entry(row) for row in rows]
+    def list(self, search: str = "", include_pending: bool = False, owner: str | None = None) -> list[Entry]:
+        """Newest first; ``search`` matches name, source, notes and tags (case-insensitive); ``owner``: only
+        that owner's (by key)."""
+        query = entries_query(self.user, include_pending).order_by(analyses.c.created_s.desc())
+        if owner is not None:
+            query = query.where(analyses.c.owner_key == owner)
+        with self._storage("read the library"), self.engine.connect() as db:
+            entries = [self._entry(row) for row in db.execute(query)]
         needle = search.strip().lower()
         if needle:
             entries = [e for e in entries
@@ -211,19 +169,15 @@ class Library:
         return entries
 
     def get(self, entry_id: str) -> Entry:
-        """A complete entry by id (or unique id prefix); InputError if there is none."""
-        with self._storage("read the library"), self._connect() as db:
-            rows = db.execute(f"SELECT {', '.join(_COLUMNS)} FROM analyses WHERE status = 'complete'"
-                              " AND id LIKE ? || '%'", (entry_id.strip(),)).fetchall()
-        if len(rows) != 1 or not entry_id.strip():
-            what = "several analyses match" if len(rows) > 1 else "no analysis has"
-            raise InputError(f"{what} the id {entry_id!r} in the library (see `python -m poselab library list`)")
-        return self._entry(rows[0])
+        """A complete entry by id (or unique id prefix); InputError if there is none (or none ``user`` sees)."""
+        with self._storage("read the library"), self.engine.connect() as db:
+            return self._entry(find_one(db, self.user, entry_id))
 
     def load(self, entry_id: str) -> Analysis:
         """The stored Analysis, ready for the result views (no model run)."""
         entry = self.get(entry_id)
         try:
+            self.files.materialise(entry.id, entry.folder)
             analysis = Analysis.load(entry.folder)
         except (OSError, ValueError, KeyError) as error:
             raise StorageError(f"the files of analysis {entry.name!r} are damaged or missing: {error}") from None
@@ -231,86 +185,81 @@ class Library:
         return analysis
 
     def find_cached(self, content_hash: str, settings_key: str) -> Entry | None:
-        """The newest complete analysis of these bytes under this ``run_key`` (the run cache)."""
-        with self._storage("read the library"), self._connect() as db:
-            row = db.execute(f"SELECT {', '.join(_COLUMNS)} FROM analyses WHERE status = 'complete'"
-                             " AND content_hash = ? AND settings_key = ? ORDER BY created_s DESC LIMIT 1",
-                             (content_hash, settings_key)).fetchone()
+        """The newest complete analysis of these bytes under this ``run_key`` (the run cache); a user's own
+        only (a result shared with them is not theirs to keep as their own)."""
+        query = (entries_query(None).where(analyses.c.content_hash == content_hash,
+                                           analyses.c.settings_key == settings_key)
+                 .order_by(analyses.c.created_s.desc()).limit(1))
+        if self.user is not None:
+            query = query.where(analyses.c.owner_key == self.user.key)
+        with self._storage("read the library"), self.engine.connect() as db:
+            row = db.execute(query).first()
         entry = self._entry(row) if row else None
-        return entry if entry is not None and entry.folder.is_dir() else None
+        return entry if entry is not None and self.files.available(entry.folder) else None
 
     # ---- editing -------------------------------------------------------------------------------
 
     def rename(self, entry_id: str, name: str) -> Entry:
         if not name.strip():
             raise InputError("a name cannot be empty")
-        return self._update(entry_id, "name", name.strip())
+        return self._change(entry_id, "rename", name=name.strip())
 
     def set_notes(self, entry_id: str, notes: str) -> Entry:
-        return self._update(entry_id, "notes", notes)
+        return self._change(entry_id, "change the notes of", notes=notes)
 
     def set_tags(self, entry_id: str, tags: list[str]) -> Entry:
         clean = sorted({t.strip() for t in tags if t.strip()})
-        return self._update(entry_id, "tags_json", json.dumps(clean))
+        return self._change(entry_id, "change the tags of", tags_json=json.dumps(clean))
 
     def delete(self, entry_id: str) -> None:
         """Removes the row, then the files (an interrupted delete leaves an orphan folder recover removes)."""
-        entry = self.get(entry_id)
         with self._storage("delete the analysis"):
-            with self._transaction() as db:
-                db.execute("DELETE FROM analyses WHERE id = ?", (entry.id,))
-            shutil.rmtree(entry.folder, ignore_errors=True)
+            with self._write() as db:
+                row = self._own_row(db, entry_id, "delete")
+                db.execute(delete(analyses).where(analyses.c.id == row.id))
+            self.files.remove(row.id)
 
-    def recover(self) -> None:
-        """Drops pending rows whose writer died, and folders no row owns."""
+    # ---- upkeep --------------------------------------------------------------------------------
+
+    def recover(self, scan_storage: bool = False) -> None:
+        """Drops pending rows whose writer died, and files no row owns (object storage is listed at most
+        every few minutes per process, unless ``scan_storage``)."""
         with self._storage("tidy the library"):
-            with self._transaction() as db:
-                pending = db.execute("SELECT id, owner_pid FROM analyses WHERE status = 'pending'").fetchall()
-                dead = [entry_id for entry_id, pid in pending if not pid_alive(pid)]
-                db.executemany("DELETE FROM analyses WHERE id = ?", [(i,) for i in dead])
-                known = {row[0] for row in db.execute("SELECT id FROM analyses")}
-            for parent in (self.staging_dir, self.analyses_dir):
-                for folder in parent.iterdir():
-                    if folder.name not in known:
-                        shutil.rmtree(folder, ignore_errors=True)
+            recover_library(writing(self.engine), self.files, scan_storage)
 
     def integrity_ok(self) -> bool:
-        with self._connect() as db:
-            return db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        if not is_sqlite(self.url):
+            return True  # PostgreSQL checks its own pages; there is no cheap whole-database check to run
+        with self.engine.connect() as db:
+            return db.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
 
     # ---- internals -----------------------------------------------------------------------------
 
-    def _update(self, entry_id: str, column: str, value: str) -> Entry:
-        entry = self.get(entry_id)
-        with self._storage("update the library"), self._transaction() as db:
-            db.execute(f"UPDATE analyses SET {column} = ? WHERE id = ?", (value, entry.id))
-        return self.get(entry.id)
+    def _own_row(self, db: Connection, entry_id: str, what: str) -> Any:
+        """The visible row, if this user may change it; a clear error for a row only shared with them."""
+        row = find_one(db, self.user, entry_id)
+        if self.user is not None and row.owner_key != self.user.key:
+            raise InputError(f"{row.name!r} is shared with you read-only: only its owner can {what} it")
+        return row
 
-    def _entry(self, row: tuple) -> Entry:
-        data = dict(zip(_COLUMNS, row, strict=True))
-        folder = (self.analyses_dir if data["status"] == "complete" else self.staging_dir) / data["id"]
-        return Entry(id=data["id"], name=data["name"], source_name=data["source_name"],
-                     content_hash=data["content_hash"], settings_key=data["settings_key"],
-                     settings=json.loads(data["settings_json"]), created_s=data["created_s"],
-                     summary=json.loads(data["summary_json"]), notes=data["notes"],
-                     tags=tuple(json.loads(data["tags_json"])), kind=data["kind"], status=data["status"],
-                     folder=folder)
+    def _change(self, entry_id: str, what: str, **values: str) -> Entry:
+        with self._storage("update the library"), self._write() as db:
+            row = self._own_row(db, entry_id, what)
+            changed = db.execute(update(analyses).where(analyses.c.id == row.id, analyses.c.status == "complete",
+                                                        analyses.c.owner_key == row.owner_key).values(**values))
+            if changed.rowcount != 1:  # deleted or given away since it was read
+                raise not_found(entry_id)
+        return self.get(row.id)
 
-    def _connect(self) -> contextlib.closing[sqlite3.Connection]:
-        # One short connection per call: Streamlit reruns on many threads, and the CLI may write concurrently.
-        db = sqlite3.connect(self.db_path, timeout=10.0, isolation_level=None)
-        return contextlib.closing(db)
+    def _get_as_admin(self, entry_id: str) -> Entry:
+        with self._storage("read the library"), self.engine.connect() as db:
+            return self._entry(find_one(db, None, entry_id))
 
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+    def _entry(self, row: Any) -> Entry:
+        return to_entry(row, self.user, self.analyses_dir, self.staging_dir)
+
+    def _write(self) -> contextlib.AbstractContextManager[Connection]:
+        return writing(self.engine).begin()
 
     @contextlib.contextmanager
     def _aborting(self, draft: Draft) -> Iterator[None]:
@@ -322,18 +271,18 @@ class Library:
 
     @contextlib.contextmanager
     def _storage(self, what: str) -> Iterator[None]:
-        """Turns OS and SQLite failures into one clear StorageError."""
+        """Turns OS and database failures into one clear StorageError."""
         try:
             yield
-        except (OSError, sqlite3.Error) as error:
+        except (OSError, SQLAlchemyError) as error:
             raise StorageError(f"cannot {what} in {self.home}: {storage_reason(error)}") from None
 
 
-def save_quietly(analysis: Analysis, kind: str = "live") -> str | None:
+def save_quietly(analysis: Analysis, kind: str = "live", user: Principal | None = None) -> str | None:
     """Library().save for callers that must not fail because of the library (a recording already on disk):
     returns the new id, or None after logging why it could not be saved."""
     try:
-        return Library().save(analysis, kind=kind).id
+        return Library(user=user).save(analysis, kind=kind).id
     except PoseLabError as error:
         logging.getLogger(__name__).warning("analysis %r not saved to the library: %s", analysis.name, error)
         return None

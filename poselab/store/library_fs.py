@@ -10,6 +10,7 @@ from pathlib import Path
 
 def storage_reason(error: BaseException) -> str:
     """What went wrong, in words a user can act on (SQLite reports a full disk or read-only file as text)."""
+    error = getattr(error, "orig", None) or error  # SQLAlchemy wraps the driver's exception
     text = str(getattr(error, "strerror", None) or error)
     code = getattr(error, "errno", None)
     if code == errno.ENOSPC or "full" in text.lower():

@@ -17,7 +17,17 @@ from poselab.cli.commands import main
 from poselab.errors import InputError
 from poselab.motion.angles import compute_angles
 from poselab.sequence import PoseSequence
-from poselab.store.classifiers import import_classifier, list_classifiers, load_classifier, save_classifier
+from poselab.store.classifiers import (
+    classifier_json,
+    delete_classifier,
+    import_classifier,
+    list_classifiers,
+    load_classifier,
+    load_marks,
+    save_classifier,
+    save_marks,
+)
+from poselab.store.owners import Principal
 from tests.assess.animate import Body, sequence_from
 from tests.assess.scenarios import STILL
 
@@ -108,14 +118,27 @@ def test_a_classifier_taught_on_the_first_half_classifies_the_second(shared_sequ
 def test_classifiers_save_export_and_import_through_the_library(tmp_path: Path) -> None:
     points = np.stack([_points(POSES[c], seed) for c in ("up", "bend") for seed in range(3)])
     classifier = PoseClassifier("my squats/v1", points, ["up"] * 3 + ["bend"] * 3)
-    path = save_classifier(classifier)
-    assert list_classifiers() == [path.stem]
+    stem = save_classifier(classifier)
+    assert list_classifiers() == [stem] == ["my_squats_v1"]
     again = load_classifier("my squats/v1")
     assert again.labels == classifier.labels and np.allclose(again.points, classifier.points, atol=1e-3)
     exported = tmp_path / "exported.json"
-    exported.write_text(path.read_text())
-    path.unlink()
-    assert import_classifier(exported).name == "my squats/v1" and list_classifiers() == [path.stem]
+    exported.write_text(classifier_json("my squats/v1"))
+    delete_classifier("my squats/v1")
+    assert list_classifiers() == []
+    assert import_classifier(exported).name == "my squats/v1" and list_classifiers() == [stem]
+
+
+def test_classifiers_and_marks_belong_to_their_owner() -> None:
+    ann, bob = Principal("https://idp", "ann", email="ann@x.org"), Principal("https://idp", "bob")
+    points = np.stack([_points(POSES[c], seed) for c in ("up", "bend") for seed in range(3)])
+    save_classifier(PoseClassifier("squats", points, ["up"] * 3 + ["bend"] * 3), user=ann)
+    save_marks([{"analysis": "a1", "person": 0, "first": 1, "last": 2, "label": "up"}], user=ann)
+    assert list_classifiers(user=ann) == ["squats"] and list_classifiers(user=bob) == []
+    with pytest.raises(InputError, match="no classifier named 'squats'"):
+        load_classifier("squats", user=bob)
+    assert load_marks(user=bob) == [] and [m["label"] for m in load_marks(user=ann)] == ["up"]
+    assert list_classifiers() == ["squats"]  # the administrator sees everyone's
 
 
 def test_the_classify_command_writes_classes_and_reps(shared_sequences: dict, tmp_path: Path) -> None:

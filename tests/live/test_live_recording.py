@@ -8,6 +8,7 @@ import av
 import numpy as np
 import pytest
 
+from poselab.errors import PoseLabError
 from poselab.live.processor import LiveProcessor
 from poselab.media.decode import iter_frames
 from poselab.settings import InferenceSettings
@@ -77,3 +78,20 @@ def test_a_recording_is_one_library_entry_and_the_panel_offers_no_second_save(re
     assert [b.label for b in at.button if b.label == "Save to library"] == []
     assert any("Saved in the library" in c.value for c in at.caption)
     assert len(Library().list()) == 1
+
+
+def test_a_recording_goes_to_the_library_of_who_pressed_record(model_dir: Path, dance_frames: list[np.ndarray],
+                                                               tmp_path: Path) -> None:
+    from poselab.store.owners import Principal
+
+    ann = Principal("https://login.example.org", "ann", email="ann@example.org")
+    processor = LiveProcessor(InferenceSettings(model="lite"))
+    processor.start_recording(tmp_path / "rec", owner=ann)  # taken on the page's thread, saved on another
+    for index in range(5, 10):
+        processor.process(dance_frames[index], index / 20)
+    analysis = processor.stop_recording()
+    processor.close()
+    entry_id = analysis.extra["library_id"]
+    assert Library(user=ann).get(entry_id).owner_key == ann.key
+    with pytest.raises(PoseLabError, match="no analysis has"):
+        Library(user=Principal("https://login.example.org", "bob")).get(entry_id)

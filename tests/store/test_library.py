@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import errno
-import sqlite3
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import text
 
 from poselab.errors import InputError, StorageError
 from poselab.sequence import PoseSequence, VideoInfo
@@ -17,6 +17,8 @@ from poselab.skeleton import LANDMARK_INDEX, NUM_LANDMARKS
 from poselab.store.analysis import Analysis
 from poselab.store.library import ANGLES_PARQUET, LANDMARKS_PARQUET, Library, poselab_home
 from tests.conftest import REPO
+
+pytestmark = pytest.mark.usefixtures("library_database")
 
 
 def make_sequence(frames: int = 20, fps: float = 10.0, period_s: float = 1.0, phase_s: float = 0.0,
@@ -149,8 +151,8 @@ def test_pending_draft_is_invisible_and_recovered_when_writer_died(tmp_path: Pat
     # our own process is alive: recovery must not touch a draft that may still be written
     Library(tmp_path / "home")
     assert draft.folder.is_dir()
-    with sqlite3.connect(lib.db_path) as db:
-        db.execute("UPDATE analyses SET owner_pid = 999999999")
+    with lib.engine.begin() as db:
+        db.execute(text("UPDATE analyses SET owner_pid = 999999999"))
     (lib.analyses_dir / "orphan").mkdir()
     (tmp_path / "home" / "analyses" / "run-cache").mkdir(parents=True)  # the Analyze page's cache: not ours
     Library(tmp_path / "home")
@@ -238,3 +240,13 @@ def test_save_quietly_for_live_recordings(tmp_path: Path, monkeypatch: pytest.Mo
     blocker.write_text("")
     monkeypatch.setenv("POSELAB_HOME", str(blocker / "home"))
     assert save_quietly(analysis) is None
+
+
+def test_the_library_runs_on_the_chosen_database(library_database: str, tmp_path: Path) -> None:
+    from poselab.store.database import schema_revision
+
+    lib = Library(tmp_path / "home")
+    expected = "sqlite" if library_database == "sqlite" else "postgresql"
+    assert lib.engine.dialect.name == expected
+    assert (lib.db_path.is_file()) == (expected == "sqlite")
+    assert schema_revision(lib.engine) == "0003"
