@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from poselab.cli.batch import add_batch_parser, run_batch
 from poselab.cli.classify import add_classify_parser, run_classify
 from poselab.cli.ergonomics import add_analyze_ergonomics, add_ergonomics_parser, run_ergonomics
 from poselab.cli.library import add_library_parser, run_library
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_library_parser(commands)
     add_ergonomics_parser(commands)
     add_classify_parser(commands)
+    add_batch_parser(commands, add_analyze_options)
     return parser
 
 
@@ -143,4 +145,4 @@ def _unit_float(text: str) -> float:
 
 
 COMMANDS = {"analyze": run_analyze, "models": run_models, "library": run_library, "ergonomics": run_ergonomics,
-            "classify": run_classify}
+            "classify": run_classify, "batch": run_batch}
