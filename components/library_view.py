@@ -23,6 +23,8 @@ _OPEN = "library.open"
 _CHOSEN = "library.chosen"
 _CONFIRM = "library.confirm_delete"
 _LOADED = "library.loaded"
+_LINK_FOLLOWED = "library.link_followed"
+OPEN_PARAM = "open"  # /library?open=<analysis id> opens that analysis
 
 SETTING_LABELS = {  # analysis.json settings -> the short words the labels use
     "model": "model", "num_poses": "people", "min_detection_confidence": "detection",
@@ -91,6 +93,7 @@ def library_page() -> None:
     st.dataframe(library_table(entries), hide_index=True, width="stretch")
     ids = [e.id for e in entries]
     by_id = {e.id: e for e in entries}
+    _follow_link(ids)
     # Kept by id, not by widget key: renaming changes the labels, and with them the widget's identity.
     wanted = st.session_state.get(_CHOSEN)
     differs = differing_settings(everything)
@@ -101,6 +104,19 @@ def library_page() -> None:
         _manage(library, by_id[chosen])
     except PoseLabError as error:
         st.error(str(error))
+
+
+def _follow_link(ids: list[str]) -> None:
+    """``/library?open=<id>`` (the Batch page's links): choose and open that analysis, once per link, so the
+    user can pick another one afterwards while the address still holds the parameter."""
+    wanted = st.query_params.get(OPEN_PARAM, "")
+    if not wanted or st.session_state.get(_LINK_FOLLOWED) == wanted:
+        return
+    st.session_state[_LINK_FOLLOWED] = wanted
+    if wanted in ids:
+        st.session_state[_CHOSEN] = st.session_state[_OPEN] = wanted
+    else:
+        st.warning("The analysis this link points to is not in the library (deleted, or hidden by the search).")
 
 
 def _manage(library: Library, entry: Entry) -> None:
