@@ -25,7 +25,7 @@ from poselab.media.decode import SUPPORTED_TYPES
 
 _CURRENT = "batch.current"  # the batch this session started last (not a widget key: survives other pages)
 _UPLOADER = "batch.upload"
-_STATUS_ICONS = {"done": "✅ done", "failed": "❌ failed", "skipped": "↩️ skipped (done before)"}
+_STATUS_TEXT = {"done": "done", "failed": "failed", "skipped": "skipped (done before)"}
 
 
 def batch_page() -> None:
@@ -131,7 +131,7 @@ def _status_table(run: BatchRun, rows: list[dict[str, Any]]) -> pd.DataFrame:
         row = by_input.get(clip, {})
         table.append({
             "clip": Path(clip).name,
-            "status": _STATUS_ICONS.get(row.get("status", ""), "⏳ waiting or running"),
+            "status": _STATUS_TEXT.get(row.get("status", ""), "waiting or running"),
             "frames": "" if row.get("frames") is None else int(row["frames"]),
             "people": "" if row.get("people_seen") is None else int(row["people_seen"]),
             "detected (%)": "" if row.get("detection_rate") is None else round(100 * row["detection_rate"]),

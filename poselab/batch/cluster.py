@@ -22,9 +22,9 @@ if TYPE_CHECKING:
     from distributed import Client, Worker
 
 RESOURCE = "MEMORY_MB"  # the Dask worker resource a task declares (`dask worker --resources MEMORY_MB=N`)
-# Peak RSS of one analysis of a 1920x1080 clip with the annotated video, per model, plus headroom for the
-# worker process itself (~120 MB idle) and a margin (bench/memory_bench.py; figures in docs/batch.md).
-TASK_MEMORY_MB = {"lite": 800, "full": 850, "heavy": 1000}
+# Peak RSS of one `analyze` of a 1920x1080 clip with the annotated video (bench/memory_bench.py, 15 s clip:
+# lite 482, full 494, heavy 558 MB), plus what a Dask worker process holds beside it (~150 MB), rounded up.
+TASK_MEMORY_MB = {"lite": 650, "full": 650, "heavy": 750}
 ALLOWED_FAILURES = 2  # a clip whose worker dies is tried on another one twice more, then reported failed
 SCHEDULER_ENV = "POSELAB_DASK_SCHEDULER"
 
