@@ -138,4 +138,4 @@ def _status_table(run: BatchRun, rows: list[dict[str, Any]]) -> pd.DataFrame:
             "time (s)": "" if row.get("elapsed_s") is None else round(row["elapsed_s"], 1),
             "error": row.get("error", ""),
         })
-    return pd.DataFrame(table)
+    return pd.DataFrame(table).set_index("clip")  # st.table shows the index: the clip names, not 0, 1, 2
