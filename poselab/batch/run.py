@@ -1,12 +1,11 @@
 """Running a batch's clips as Dask tasks and collecting their rows as they finish (``as_completed``).
 
 The task itself (analyse one clip into its folder) is handed in by the caller: ``cli/batch_task.py`` holds
-it, beside the ``analyze`` path it shares. Here: submitting, worker deaths, progress, cancelling.
+it, beside the ``analyze`` path it shares. Here: submitting, worker deaths, progress.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -64,8 +63,7 @@ class BatchProgress:
 
 def run_jobs(client: Client, jobs: list[ClipJob], task: Callable[[ClipJob], Row],
              resources: dict[str, float] | None = None, on_row: Callable[[Row], None] | None = None,
-             progress: Callable[[BatchProgress], None] | None = None,
-             cancel: threading.Event | None = None) -> list[Row]:
+             progress: Callable[[BatchProgress], None] | None = None) -> list[Row]:
     """Submits one task per job and returns their rows in the order they finished.
 
     A task that raises (a bug: bad input is a row the task returns) and one whose workers kept dying are
@@ -91,9 +89,6 @@ def run_jobs(client: Client, jobs: list[ClipJob], task: Callable[[ClipJob], Row]
             on_row(row)
         if progress is not None:
             progress(state)
-        if cancel is not None and cancel.is_set():
-            client.cancel(list(futures))
-            break
     return rows
 
 
