@@ -66,7 +66,11 @@ def plan_batch(args: argparse.Namespace, pin_cpus: tuple[int, ...] = (),
     settings = settings_of(args)
     SmoothingSettings.from_args(args)  # bad smoothing parameters are bad arguments, for every clip alike
     check_analyze_options(args)
-    clips = find_clips([str(item) for item in args.inputs])
+    out = args.out.absolute()
+    # Never a batch's own outputs as its inputs (annotated.mp4 files, when --out is inside an input folder).
+    clips = [c for c in find_clips([str(item) for item in args.inputs]) if out not in c.parents]
+    if not clips:
+        raise InputError(f"no clips to analyse outside the output folder {args.out}")
     args.clips = clips
     try:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -103,7 +107,10 @@ def run_planned(args: argparse.Namespace, jobs: list[ClipJob], skipped: list[dic
         if not args.scheduler:
             jobs = _pinned(jobs, args.jobs or usable_cores())
         else:
-            client.wait_for_workers(1, timeout=60)
+            try:
+                client.wait_for_workers(1, timeout=60)
+            except TimeoutError:
+                raise InputError(f"no Dask worker joined the scheduler at {args.scheduler} within 60 s") from None
         resources, warning = task_resources(client, args.model)
         if warning:
             print(f"warning: {warning}", file=sys.stderr)
