@@ -55,15 +55,26 @@ def _runs() -> dict[str, BatchRun]:
     return {}
 
 
+@dataclass(frozen=True)
+class SharedClient:
+    """Holds the client: a Dask Client is awaitable, which st.cache_resource refuses to cache as such."""
+
+    client: Any
+
+
 @st.cache_resource(show_spinner="Starting the Dask cluster…")
-def shared_client() -> Any:
-    """The server's Dask client: the scheduler at $POSELAB_DASK_SCHEDULER, else a LocalCluster."""
+def _shared_client() -> SharedClient:
     from poselab.batch.cluster import open_client
     from poselab.parallel.spawning import never_send_main
 
     never_send_main()  # Streamlit installs page scripts as __main__: workers must not run one
     log = str(poselab_home() / "logs" / "batch-workers.log")
-    return open_client(os.environ.get(SCHEDULER_ENV) or None, worker_log=log)
+    return SharedClient(open_client(os.environ.get(SCHEDULER_ENV) or None, worker_log=log))
+
+
+def shared_client() -> Any:
+    """The server's Dask client: the scheduler at $POSELAB_DASK_SCHEDULER, else a LocalCluster."""
+    return _shared_client().client
 
 
 def scheduler_label() -> str:
@@ -104,13 +115,14 @@ def start_batch(run_id: str, folder: Path, inputs: list[Path], settings: Inferen
     runs[run.id] = run
     for old in recent_runs()[_KEEP_RUNS:]:
         runs.pop(old.id, None)
-    client = shared_client()
+    client = shared_client()  # before the thread: a cluster that cannot start is the page's error, now
     threading.Thread(target=_run, args=(run, client, args, jobs), name=f"poselab-batch-{run.id}", daemon=True).start()
     return run
 
 
 def _run(run: BatchRun, client: Any, args: Any, jobs: list) -> None:
     from poselab.batch.cluster import task_resources
+    from poselab.batch.resume import remove_leftovers
     from poselab.batch.rows import write_table
     from poselab.batch.run import run_jobs
     from poselab.cli.batch_task import clip_task
@@ -129,6 +141,7 @@ def _run(run: BatchRun, client: Any, args: Any, jobs: list) -> None:
             run.state, run.message = "running", warning
         if jobs:
             run_jobs(client, jobs, clip_task, resources, on_row=keep, progress=progress)
+        remove_leftovers(args.out, [job.output.name for job in jobs])  # staging folders of killed workers
         write_table(run.snapshot()[2], args.out)
         with run.lock:
             run.state = "finished"

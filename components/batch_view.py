@@ -64,6 +64,9 @@ def _start_form(inference: Any) -> None:
     except PoseLabError as error:
         st.error(f"Could not start the batch: {error}")
         return
+    except OSError as error:  # the cluster could not start, or the scheduler went away
+        st.error(f"Could not start the batch on {scheduler_label()}: {error}")
+        return
     st.session_state[_CURRENT] = run_id
     st.session_state.pop("batch.shown", None)  # show the new batch
 

@@ -96,6 +96,7 @@ def plan_batch(args: argparse.Namespace, pin_cpus: tuple[int, ...] = (),
 def run_planned(args: argparse.Namespace, jobs: list[ClipJob], skipped: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Runs the jobs on the cluster; returns their rows (the table is rewritten as each one finishes)."""
     from poselab.batch.cluster import close_client, open_client, task_resources, usable_cores
+    from poselab.batch.resume import remove_leftovers
     from poselab.batch.rows import write_table
     from poselab.batch.run import run_jobs
     from poselab.cli.batch_task import clip_task
@@ -123,6 +124,7 @@ def run_planned(args: argparse.Namespace, jobs: list[ClipJob], skipped: list[dic
             write_table(skipped + finished, args.out)  # an interrupted batch leaves its table so far
 
         run_jobs(client, jobs, clip_task, resources, on_row=keep, progress=BatchBar())
+        remove_leftovers(args.out, [job.output.name for job in jobs])  # staging folders of killed workers
         return finished
     finally:
         close_client(client)
