@@ -138,7 +138,7 @@ def _status_table(run: BatchRun, rows: list[dict[str, Any]]) -> pd.DataFrame:
             "frames": "" if row.get("frames") is None else int(row["frames"]),
             "people": "" if row.get("people_seen") is None else int(row["people_seen"]),
             "detected (%)": "" if row.get("detection_rate") is None else round(100 * row["detection_rate"]),
-            "time (s)": "" if row.get("elapsed_s") is None else round(row["elapsed_s"], 1),
+            "time (s)": "" if row.get("elapsed_s") is None else f"{row['elapsed_s']:.1f}",
             "error": row.get("error", ""),
         })
     return pd.DataFrame(table).set_index("clip")  # st.table shows the index: the clip names, not 0, 1, 2

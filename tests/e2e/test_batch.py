@@ -22,6 +22,7 @@ def test_batch_page_runs_clips_in_the_background_and_links_to_the_library(
     bad = tmp_path / "holiday.mp4"
     bad.write_bytes(b"not a video at all\n" * 50)
     page.goto(app_server.url)  # a first visit to / (see DEVELOPERS.md: deep links before it run bare)
+    page.get_by_role("heading", name="Analyze a clip").wait_for()
     page.goto(app_server.url + "/batch")
     page.get_by_role("heading", name="Batch analysis").wait_for()
     page.locator("input[type=file]").set_input_files([str(test_data / c) for c in CLIPS] + [str(bad)])
