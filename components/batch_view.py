@@ -97,8 +97,8 @@ def _store_upload(upload: Any, folder: Path) -> Path:
 def _run_label(run: BatchRun | None) -> str:
     if run is None:
         return "?"
-    state, _, rows, _ = run.snapshot()
-    return f"{run.id} · {run.title} · {len(rows)}/{len(run.inputs)} clips · {state}"
+    # No progress here: the box is drawn outside the refreshing fragment, so it would go stale.
+    return f"{run.id} · {run.title} · {len(run.inputs)} clips"
 
 
 @st.fragment(run_every=1.0)
