@@ -135,10 +135,11 @@ def _status_table(run: BatchRun, rows: list[dict[str, Any]]) -> pd.DataFrame:
         table.append({
             "clip": Path(clip).name,
             "status": _STATUS_TEXT.get(row.get("status", ""), "waiting or running"),
-            "frames": "" if row.get("frames") is None else int(row["frames"]),
-            "people": "" if row.get("people_seen") is None else int(row["people_seen"]),
-            "detected (%)": "" if row.get("detection_rate") is None else round(100 * row["detection_rate"]),
+            # Text in every cell: blanks beside numbers would make Arrow guess a column's type, and warn.
+            "frames": "" if row.get("frames") is None else str(int(row["frames"])),
+            "people": "" if row.get("people_seen") is None else str(int(row["people_seen"])),
+            "detected (%)": "" if row.get("detection_rate") is None else str(round(100 * row["detection_rate"])),
             "time (s)": "" if row.get("elapsed_s") is None else f"{row['elapsed_s']:.1f}",
-            "error": row.get("error", ""),
+            "error": str(row.get("error") or ""),
         })
     return pd.DataFrame(table).set_index("clip")  # st.table shows the index: the clip names, not 0, 1, 2
