@@ -17,6 +17,7 @@ st.set_page_config(page_title="PoseLab", page_icon=str(Path(__file__).parent / "
 pages = [
     st.Page("pages/analyze.py", title="Analyze", icon=":material/movie:", default=True),
     st.Page("pages/live.py", title="Live webcam", icon=":material/videocam:"),
+    st.Page("pages/batch.py", title="Batch", icon=":material/dynamic_feed:"),
     st.Page("pages/library.py", title="Library", icon=":material/video_library:"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
 ]

@@ -26,8 +26,9 @@ LAYERS: dict[str, int] = {
     "store": 3,
     "live": 4,
     "parallel": 4,
-    "cli": 5,
-    "__main__": 6,
+    "batch": 5,  # batch analysis on Dask: runs its clips through cli/'s analyze path handed in as the task
+    "cli": 6,
+    "__main__": 7,
 }
 VOCABULARY = {"poselab", "poselab.skeleton", "poselab.sequence", "poselab.settings", "poselab.errors"}
 LANDMARKER = "poselab.engine.landmarker"
@@ -204,7 +205,7 @@ def test_the_checks_fail_on_a_synthetic_tree_with_each_fault(tmp_path: Path) -> 
         "poselab/engine/pipeline.py": "from poselab.parallel.workers import run\n",  # engine -> parallel: upwards
         "poselab/parallel/__init__.py": "",
         "poselab/parallel/workers.py": "from poselab.engine.pipeline import track\nimport streamlit\nrun = 1\n",
-        "poselab/batch/__init__.py": "from poselab import sequence\n",  # a wing nobody placed
+        "poselab/unplaced/__init__.py": "from poselab import sequence\n",  # a wing nobody placed
         "components/results.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
                                  "    from components.views import View\n",
         "components/views.py": "from components.results import show\n",
@@ -219,8 +220,8 @@ def test_the_checks_fail_on_a_synthetic_tree_with_each_fault(tmp_path: Path) -> 
     assert any(p.startswith("poselab.sequence (vocabulary, layer 0) imports poselab.media.decode") for p in problems)
     assert any(p.startswith("poselab.engine.pipeline (engine, layer 3) imports poselab.parallel.workers")
                for p in problems)
-    assert any("place wing 'batch'" in p for p in problems)
-    assert [m for m in modules if m.startswith("poselab") and wing(m) not in LAYERS] == ["poselab.batch"]
+    assert any("place wing 'unplaced'" in p for p in problems)
+    assert [m for m in modules if m.startswith("poselab") and wing(m) not in LAYERS] == ["poselab.unplaced"]
     assert not any(p.startswith("poselab.parallel.workers") for p in problems)  # downwards is fine
     forbidden = forbidden_imports(modules)
     assert any(p.startswith("poselab.media.decode:1 imports mediapipe") for p in forbidden)

@@ -27,7 +27,7 @@ def test_dashboard_code_uses_material_icons_not_emoji() -> None:
              for number, line in enumerate(path.read_text().splitlines(), 1) if EMOJI.search(line)]
     assert not found, found
     icons = re.findall(r'icon="([^"]*)"', (REPO / "app.py").read_text())
-    assert len(icons) == 5 and all(icon.startswith(":material/") for icon in icons), icons
+    assert len(icons) == 6 and all(icon.startswith(":material/") for icon in icons), icons
 
 
 def test_legend_keys_sides_or_people_and_visibility() -> None:

@@ -14,15 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from poselab.cli.batch import add_batch_parser, run_batch
 from poselab.cli.classify import add_classify_parser, run_classify
-from poselab.cli.ergonomics import add_ergonomics_parser, analyze_ergonomics, check_analyze_options, run_ergonomics
-from poselab.cli.library import add_library_parser, library_draft, run_library
+from poselab.cli.ergonomics import add_analyze_ergonomics, add_ergonomics_parser, run_ergonomics
+from poselab.cli.library import add_library_parser, run_library
 from poselab.cli.nativelog import native_stderr_to_log
 from poselab.cli.progress import ProgressBar
-from poselab.cli.staging import staging_dir
-from poselab.errors import PoseLabError, StorageError
-from poselab.media.decode import Limits, probe
-from poselab.settings import DEFAULT_FIND_EVERY_FRAMES, FIND_PEOPLE_MODES, VARIANTS, InferenceSettings
+from poselab.errors import PoseLabError
+from poselab.settings import DEFAULT_FIND_EVERY_FRAMES, FIND_PEOPLE_MODES, VARIANTS
 
 if TYPE_CHECKING:
     pass
@@ -34,23 +33,36 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = commands.add_parser("analyze", help="track poses in a clip or image and write the results")
     analyze.add_argument("input", type=Path, help="video (mp4, mov, m4v, webm, avi, mkv) or image (jpg, png)")
     analyze.add_argument("--out", type=Path, required=True, help="folder to write the results into")
-    analyze.add_argument("--model", choices=VARIANTS, default="full", help="lite, full or heavy (default full)")
-    analyze.add_argument("--num-poses", type=int, default=1, help="most people to track (default 1)")
-    analyze.add_argument("--min-detection-confidence", type=_unit_float, default=0.5)
-    analyze.add_argument("--min-presence-confidence", type=_unit_float, default=0.5)
-    analyze.add_argument("--min-tracking-confidence", type=_unit_float, default=0.5)
-    analyze.add_argument("--segmentation", action="store_true", help="also compute the person mask")
-    analyze.add_argument("--find-people", choices=FIND_PEOPLE_MODES, default="off",
-                         help="tiles: also search overlapping tiles of the frame for small, distant or crowded "
-                         "people the whole frame misses (slower; runs in one process) (default off)")
-    analyze.add_argument("--find-every", type=_find_every, default=DEFAULT_FIND_EVERY_FRAMES, metavar="N",
-                         help="with --find-people tiles: search for new people every N frames; people found "
-                         f"are followed in between (default {DEFAULT_FIND_EVERY_FRAMES})")
-    analyze.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     analyze.add_argument("--workers", type=_worker_count, default=1,
                          help="processes tracking segments of the clip in parallel (default 1)")
     analyze.add_argument("--save", action="store_true", help="also store the analysis in the library")
-    motion = analyze.add_argument_group("motion analysis (landmarks.csv holds the smoothed values)")
+    add_analyze_options(analyze)
+    models = commands.add_parser("models", help="list or download the pose landmarker bundles")
+    models.add_argument("action", choices=("list", "fetch"))
+    models.add_argument("variants", nargs="*", metavar="VARIANT", help="lite, full or heavy (default full)")
+    add_library_parser(commands)
+    add_ergonomics_parser(commands)
+    add_classify_parser(commands)
+    add_batch_parser(commands, add_analyze_options)
+    return parser
+
+
+def add_analyze_options(parser: argparse.ArgumentParser) -> None:
+    """The options that shape an analysis and its files, shared by ``analyze`` and ``batch``."""
+    parser.add_argument("--model", choices=VARIANTS, default="full", help="lite, full or heavy (default full)")
+    parser.add_argument("--num-poses", type=int, default=1, help="most people to track (default 1)")
+    parser.add_argument("--min-detection-confidence", type=_unit_float, default=0.5)
+    parser.add_argument("--min-presence-confidence", type=_unit_float, default=0.5)
+    parser.add_argument("--min-tracking-confidence", type=_unit_float, default=0.5)
+    parser.add_argument("--segmentation", action="store_true", help="also compute the person mask")
+    parser.add_argument("--find-people", choices=FIND_PEOPLE_MODES, default="off",
+                        help="tiles: also search overlapping tiles of the frame for small, distant or crowded "
+                        "people the whole frame misses (slower; runs in one process) (default off)")
+    parser.add_argument("--find-every", type=_find_every, default=DEFAULT_FIND_EVERY_FRAMES, metavar="N",
+                        help="with --find-people tiles: search for new people every N frames; people found "
+                        f"are followed in between (default {DEFAULT_FIND_EVERY_FRAMES})")
+    parser.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
+    motion = parser.add_argument_group("motion analysis (landmarks.csv holds the smoothed values)")
     motion.add_argument("--smoothing", choices=("none", "one-euro", "butterworth"), default="none",
                         help="filter landmarks: causal One Euro, or zero-phase Butterworth (default none)")
     motion.add_argument("--min-cutoff", type=float, help="One Euro min cutoff in Hz (default 1.5; lower = smoother)")
@@ -64,13 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="joint angles from world (3D, default) or image-plane landmarks")
     motion.add_argument("--reps", type=_rep_spec, metavar="ANGLE:LOW:HIGH",
                         help="count repetitions, e.g. left_knee:100:150; writes reps.json")
-    models = commands.add_parser("models", help="list or download the pose landmarker bundles")
-    models.add_argument("action", choices=("list", "fetch"))
-    models.add_argument("variants", nargs="*", metavar="VARIANT", help="lite, full or heavy (default full)")
-    add_library_parser(commands)
-    add_ergonomics_parser(commands, analyze)
-    add_classify_parser(commands)
-    return parser
+    add_analyze_ergonomics(parser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,36 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    settings = InferenceSettings(
-        model=args.model,
-        num_poses=args.num_poses,
-        min_detection_confidence=args.min_detection_confidence,
-        min_presence_confidence=args.min_presence_confidence,
-        min_tracking_confidence=args.min_tracking_confidence,
-        segmentation=args.segmentation,
-        find_people=args.find_people,
-        find_every_frames=args.find_every,
-    )
-    limits = Limits.from_env()
-    info = probe(args.input, limits)  # bad input fails here, before anything is written
-    from poselab.motion.smoothing import SmoothingSettings
+    from poselab.cli.analyze_run import analyze_into
 
-    SmoothingSettings.from_args(args).check_rate(info.fps)  # bad smoothing parameters fail before inference
-    check_analyze_options(args)
-    from poselab.cli.output import write_analysis  # imports MediaPipe: only once the input is known good
-    from poselab.parallel.analyze import analyze_clip
-
-    with native_stderr_to_log(), staging_dir(args.out) as staging, library_draft(args, settings) as saved:
-        video_out = None if args.no_video or info.is_image else staging / "annotated.mp4"
-        try:
-            sequence = analyze_clip(args.input, settings, video_out=video_out, limits=limits, progress=ProgressBar(),
-                                    workers=args.workers)
-            smoothed = write_analysis(sequence, staging, args)
-            analyze_ergonomics(smoothed, staging, args)  # rula.csv, reba.csv, ergonomics.json with --ergonomics
-            if saved is not None:
-                saved.finish(sequence, video_out)
-        except OSError as error:  # a full disk or a vanished folder: say so, the staging folder goes
-            raise StorageError(f"cannot write the results ({error.strerror or error}); nothing was written") from None
+    with native_stderr_to_log():
+        analyze_into(args, args.out, progress=ProgressBar())
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
 
@@ -178,4 +158,4 @@ def _unit_float(text: str) -> float:
 
 
 COMMANDS = {"analyze": run_analyze, "models": run_models, "library": run_library, "ergonomics": run_ergonomics,
-            "classify": run_classify}
+            "classify": run_classify, "batch": run_batch}

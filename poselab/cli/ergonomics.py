@@ -21,15 +21,21 @@ if TYPE_CHECKING:  # numpy and pandas load only when a command needs them: `--he
 METHOD_HELP = "rula, reba or both (default both)"
 
 
-def add_ergonomics_parser(commands: Any, analyze: argparse.ArgumentParser) -> None:
-    """Registers the ``ergonomics`` command and ``analyze --ergonomics`` with the same input options."""
+def add_ergonomics_parser(commands: Any, analyze: argparse.ArgumentParser | None = None) -> None:
+    """Registers the ``ergonomics`` command (and ``analyze --ergonomics`` when given ``analyze``)."""
     parser = commands.add_parser("ergonomics", help="RULA / REBA ergonomic scores of a clip or an analysis")
     parser.add_argument("input", type=Path, help="clip, analyze output folder, landmarks.csv or sequence.npz")
     parser.add_argument("--out", type=Path, required=True, help="folder to write rula.csv, reba.csv, ... into")
     parser.add_argument("--method", default="both", help=METHOD_HELP)
     parser.add_argument("--model", default="full", help="model for a clip that is analysed first (default full)")
     add_input_options(parser.add_argument_group("what the camera cannot see (defaults are flagged in the outputs)"))
-    group = analyze.add_argument_group("ergonomics (writes rula.csv / reba.csv / ergonomics.json beside landmarks.csv)")
+    if analyze is not None:
+        add_analyze_ergonomics(analyze)
+
+
+def add_analyze_ergonomics(parser: argparse.ArgumentParser) -> None:
+    """``--ergonomics METHOD`` and its input options, for ``analyze`` and ``batch``."""
+    group = parser.add_argument_group("ergonomics (writes rula.csv / reba.csv / ergonomics.json beside landmarks.csv)")
     group.add_argument("--ergonomics", metavar="METHOD", help=METHOD_HELP.replace(" (default both)", ""))
     add_input_options(group)
 

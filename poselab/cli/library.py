@@ -88,6 +88,7 @@ class CliSave:
 
     library: Library
     draft: Draft
+    entry_id: str = ""
 
     def finish(self, sequence: PoseSequence, video: Path | None) -> None:
         if video is not None and video.is_file():
@@ -96,6 +97,7 @@ class CliSave:
             except OSError as error:
                 raise StorageError(f"cannot save the annotated video to the library: {error.strerror}") from None
         entry = self.library.commit(self.draft, sequence)
+        self.entry_id = entry.id
         print(f"saved to the library as {entry.id} ({entry.name})", file=sys.stderr)
 
 

@@ -41,6 +41,15 @@ def raise_failure(payload: object, who: str) -> NoReturn:
 
 _SPAWN_LOCK = threading.Lock()
 _GUARDED = threading.local()  # set while this thread starts children under spawn_guard
+_NEVER_MAIN = False  # set by never_send_main(): no child of this process gets its main module
+
+
+def never_send_main() -> None:
+    """From now on no child spawned by this process (from any thread) re-runs its main module. For a server
+    whose children are all started by libraries on threads of their own (the Dask nanny of the dashboard's
+    batch cluster starts and restarts workers on its event loop), where ``spawn_guard`` cannot reach."""
+    global _NEVER_MAIN
+    _NEVER_MAIN = True
 
 
 @contextlib.contextmanager
@@ -72,7 +81,7 @@ def _preparation_data(name: str) -> dict:
     """multiprocessing's start-up data for a spawned child, without the parent's main module when it
     is spawned under ``spawn_guard`` (our entry points import what they need themselves)."""
     data = _STDLIB_PREPARATION_DATA(name)
-    if getattr(_GUARDED, "active", False):
+    if _NEVER_MAIN or getattr(_GUARDED, "active", False):
         data.pop("init_main_from_name", None)
         data.pop("init_main_from_path", None)
     return data
