@@ -38,6 +38,7 @@ class BatchRun:
     title: str
     folder: Path
     inputs: list[str]
+    owner_key: str  # who started it: the only one who sees it (its clips are saved as theirs)
     started_s: float = field(default_factory=time.time)
     rows: list[dict[str, Any]] = field(default_factory=list)
     progress: BatchProgress | None = None
@@ -82,12 +83,16 @@ def scheduler_label() -> str:
     return f"the Dask cluster at {address}" if address else "a Dask cluster on this machine"
 
 
-def recent_runs() -> list[BatchRun]:
-    return sorted(_runs().values(), key=lambda run: run.started_s, reverse=True)
+def recent_runs(owner_key: str | None = None) -> list[BatchRun]:
+    """Newest first; ``owner_key``: only the batches that person started (None: every batch, for pruning)."""
+    runs = [run for run in _runs().values() if owner_key is None or run.owner_key == owner_key]
+    return sorted(runs, key=lambda run: run.started_s, reverse=True)
 
 
-def get_run(run_id: str) -> BatchRun | None:
-    return _runs().get(run_id)
+def get_run(run_id: str, owner_key: str) -> BatchRun | None:
+    """That batch if ``owner_key`` started it, else None (another person's batch is not there for them)."""
+    run = _runs().get(run_id)
+    return run if run is not None and run.owner_key == owner_key else None
 
 
 def new_batch_folder() -> tuple[str, Path]:
@@ -97,12 +102,14 @@ def new_batch_folder() -> tuple[str, Path]:
     return run_id, folder
 
 
-def start_batch(run_id: str, folder: Path, inputs: list[Path], settings: InferenceSettings, title: str) -> BatchRun:
+def start_batch(run_id: str, folder: Path, inputs: list[Path], settings: InferenceSettings, title: str,
+                owner_key: str) -> BatchRun:
     """Plans the batch here (bad arguments raise now) and runs it on a background thread."""
     from poselab.cli.batch import plan_batch
     from poselab.cli.commands import build_parser
 
-    argv = ["batch", *map(str, inputs), "--out", str(folder / "out"), "--save", "--model", settings.model,
+    argv = ["batch", *map(str, inputs), "--out", str(folder / "out"), "--save", "--owner", owner_key,
+            "--model", settings.model,
             "--num-poses", str(settings.num_poses),
             "--min-detection-confidence", str(settings.min_detection_confidence),
             "--min-presence-confidence", str(settings.min_presence_confidence),
@@ -110,7 +117,7 @@ def start_batch(run_id: str, folder: Path, inputs: list[Path], settings: Inferen
             *(["--segmentation"] if settings.segmentation else [])]
     args = build_parser().parse_args(argv)
     jobs, skipped = plan_batch(args, niceness_steps=BATCH_NICENESS_STEPS)
-    run = BatchRun(run_id, title, folder, [str(p) for p in args.clips], rows=skipped)
+    run = BatchRun(run_id, title, folder, [str(p) for p in args.clips], owner_key, rows=skipped)
     runs = _runs()
     runs[run.id] = run
     for old in recent_runs()[_KEEP_RUNS:]:

@@ -18,6 +18,7 @@ from components.batch_jobs import (
     scheduler_label,
     start_batch,
 )
+from components.identity import current_user
 from components.library_view import OPEN_PARAM
 from components.settings import settings_sidebar
 from poselab.errors import PoseLabError
@@ -33,20 +34,21 @@ def batch_page() -> None:
     inference, _ = settings_sidebar("batch", workers=False)
     st.caption(f"Every clip is analysed on {scheduler_label()}, one clip per worker at a time, and saved in "
                "the Library. You can leave this page while a batch runs: it goes on, and shows here again.")
-    _start_form(inference)
+    owner = current_user().key
+    _start_form(inference, owner)
     current = st.session_state.get(_CURRENT)
-    runs = recent_runs()
+    runs = recent_runs(owner)
     if not runs:
         return
     ids = [run.id for run in runs]
     chosen = st.selectbox("Batch", ids, index=ids.index(current) if current in ids else 0,
-                          format_func=lambda i: _run_label(get_run(i)), key="batch.shown")
-    run = get_run(chosen)
+                          format_func=lambda i: _run_label(get_run(i, owner)), key="batch.shown")
+    run = get_run(chosen, owner)
     if run is not None:
         _run_view(run)
 
 
-def _start_form(inference: Any) -> None:
+def _start_form(inference: Any, owner_key: str) -> None:
     limit_mb = int(st.get_option("server.maxUploadSize"))
     uploads = st.file_uploader(f"Clips or photos · up to {limit_mb} MB each", type=list(SUPPORTED_TYPES),
                                accept_multiple_files=True, key=_UPLOADER)
@@ -60,7 +62,7 @@ def _start_form(inference: Any) -> None:
         inputs.append(folder)
     title = f"{len(uploads or [])} uploads" + (f" + {folder.name}/" if folder else "")
     try:
-        start_batch(run_id, batch_folder, inputs, inference, title)
+        start_batch(run_id, batch_folder, inputs, inference, title, owner_key)
     except PoseLabError as error:
         st.error(f"Could not start the batch: {error}")
         return

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from poselab.cli.library import owner_key
 from poselab.errors import InputError, PoseLabError
 
 if TYPE_CHECKING:  # loaded when a batch runs: `python -m poselab --help` stays quick
@@ -21,7 +22,7 @@ if TYPE_CHECKING:  # loaded when a batch runs: `python -m poselab --help` stays 
     from poselab.batch.run import BatchProgress, ClipJob
 
 # What is not an option of the analysis itself (and so not part of a clip's key).
-_RUN_OPTIONS = ("command", "inputs", "out", "scheduler", "jobs", "save", "workers")
+_RUN_OPTIONS = ("command", "inputs", "out", "scheduler", "jobs", "save", "owner", "workers")
 
 
 def add_batch_parser(commands: Any, add_analyze_options: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -33,6 +34,8 @@ def add_batch_parser(commands: Any, add_analyze_options: Callable[[argparse.Argu
                        help="address of a running Dask scheduler (default: a cluster on this machine)")
     batch.add_argument("--jobs", type=_job_count, help="worker processes on this machine (default: one per core)")
     batch.add_argument("--save", action="store_true", help="also store every finished clip in the library")
+    batch.add_argument("--owner", type=owner_key, metavar="KEY",
+                       help="with --save: whose library entries they are (issuer|subject; default the local user)")
     add_analyze_options(batch)
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from poselab.cli.batch import add_batch_parser, run_batch
 from poselab.cli.classify import add_classify_parser, run_classify
 from poselab.cli.ergonomics import add_analyze_ergonomics, add_ergonomics_parser, run_ergonomics
-from poselab.cli.library import add_library_parser, run_library
+from poselab.cli.library import add_library_parser, owner_key, run_library
 from poselab.cli.nativelog import native_stderr_to_log
 from poselab.cli.progress import ProgressBar
 from poselab.errors import PoseLabError
@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--workers", type=_worker_count, default=1,
                          help="processes tracking segments of the clip in parallel (default 1)")
     analyze.add_argument("--save", action="store_true", help="also store the analysis in the library")
+    analyze.add_argument("--owner", type=owner_key, metavar="KEY",
+                         help="with --save: whose library entry it is (issuer|subject, see `library users`; "
+                         "default the local user)")
     add_analyze_options(analyze)
     models = commands.add_parser("models", help="list or download the pose landmarker bundles")
     models.add_argument("action", choices=("list", "fetch"))

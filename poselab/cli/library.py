@@ -20,6 +20,7 @@ from poselab.sequence import PoseSequence
 from poselab.settings import InferenceSettings
 from poselab.store.analysis import ANNOTATED_FILE, content_hash
 from poselab.store.library import Draft, Library, link_or_copy
+from poselab.store.owners import Principal
 
 
 def add_library_parser(commands: argparse._SubParsersAction) -> None:
@@ -101,13 +102,22 @@ class CliSave:
         print(f"saved to the library as {entry.id} ({entry.name})", file=sys.stderr)
 
 
+def owner_key(text: str) -> str:
+    """``--owner``: an owner's key as the library stores it (what ``library users`` lists)."""
+    issuer, bar, subject = text.partition("|")
+    if not (bar and issuer and subject):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an owner key (issuer|subject, see `library users`)")
+    return text
+
+
 @contextlib.contextmanager
 def library_draft(args: argparse.Namespace, settings: InferenceSettings) -> Iterator[CliSave | None]:
     """With ``--save``: a pending library entry (source copied in) for the run; else None."""
     if not getattr(args, "save", False):
         yield None
         return
-    library = Library()
+    owner = getattr(args, "owner", None)
+    library = Library(user=Principal.from_key(owner) if owner else None)  # None: the local user's entry
     digest = content_hash(args.input)
     with library.saving(args.input.stem, settings, source=args.input, content_hash=digest, kind="cli") as draft:
         yield CliSave(library, draft)

@@ -106,3 +106,17 @@ def _pending(home: Path) -> bool:
             return db.execute("SELECT count(*) FROM analyses WHERE status = 'pending'").fetchone()[0] == 1
     except sqlite3.Error:
         return False
+
+
+def test_save_for_an_owner(tmp_path: Path, test_data: Path, model_dir: Path) -> None:
+    """``--owner`` (the Batch page's clips are saved as the person who started the batch)."""
+    photo = test_data / "mediapipe" / "pose.jpg"
+    key = "https://id.example.org|alice-42"
+    result = run_cli("analyze", str(photo), "--out", str(tmp_path / "out"), "--model", "lite", "--save", "--owner", key)
+    assert result.returncode == 0, result.stderr
+    owned = json.loads(run_cli("library", "list", "--json", "--owner", key).stdout)
+    assert [e["name"] for e in owned] == ["pose"]
+    assert json.loads(run_cli("library", "list", "--json", "--owner", "local|local").stdout) == []
+    refused = run_cli("analyze", str(photo), "--out", str(tmp_path / "out2"), "--save", "--owner", "alice")
+    assert refused.returncode == 2 and "not an owner key" in refused.stderr
+    assert not (tmp_path / "out2").exists()
