@@ -4,7 +4,7 @@ administrator, and as a user who owns half and has 50 shared with them).
 
 Each save is a whole entry: a 60-frame, 1-person analysis (sequence.npz, landmarks and angles Parquet,
 a small source and annotated file), staged, fsynced, renamed into place and committed. PostgreSQL is a
-private server (tests/services/postgres.py) with its default durability (fsync on).
+private server (deploy/postgres.py) with its default durability (fsync on).
 
     flock /tmp/poselab-heavy.lock .venv/bin/python bench/library_bench.py [--saves 40] [--entries 1000]
 """
@@ -28,11 +28,11 @@ sys.path[:0] = [str(REPO)]
 
 from sqlalchemy import insert, select  # noqa: E402 - needs the path above
 
+from deploy import postgres  # noqa: E402
 from poselab.store.database import dispose_all  # noqa: E402
 from poselab.store.library import Library  # noqa: E402
 from poselab.store.owners import Principal  # noqa: E402
 from poselab.store.schema import analyses, shares  # noqa: E402
-from tests.services import postgres  # noqa: E402
 from tests.store.test_library import make_analysis  # noqa: E402
 
 

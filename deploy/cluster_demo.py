@@ -27,8 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from deploy import postgres, s3  # noqa: E402
 from deploy.services import free_port, start_haproxy, streamlit_replica  # noqa: E402
-from tests.services import postgres, s3  # noqa: E402 - the store tests' starters, reused
 
 BUCKET = "poselab-demo"
 

@@ -18,9 +18,9 @@ import psycopg
 import pytest
 from pytest_postgresql import factories
 
-from tests.services import postgres, s3
-from tests.services.postgres import PostgresServer
-from tests.services.s3 import S3Server
+from deploy import postgres, s3
+from deploy.postgres import PostgresServer
+from deploy.s3 import S3Server
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -76,7 +76,7 @@ def write_test_clip(path: Path, frames: int = 10, size: tuple[int, int] = (64, 4
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    """Debian's PostgreSQL started for this session (tests/services/postgres.py), stopped by PID at the end."""
+    """Debian's PostgreSQL started for this session (deploy/postgres.py), stopped by PID at the end."""
     reason = postgres.missing_reason()
     if reason is not None:
         if os.geteuid() == 0:

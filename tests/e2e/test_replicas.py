@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from deploy import s3
+from deploy.postgres import PostgresServer
+from deploy.s3 import S3Server
 from deploy.services import Service, free_port, haproxy_binary, start_haproxy, streamlit_replica
 from tests.e2e.conftest import CHROMIUM
-from tests.services import s3
-from tests.services.postgres import PostgresServer
-from tests.services.s3 import S3Server
 
 pytestmark = pytest.mark.e2e
 RESULTS_TIMEOUT_MS = 180_000

@@ -13,7 +13,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tests.services.postgres import free_port
+from deploy.services import free_port
 
 # moto accepts any credentials; boto refuses to sign without some, so the tests set these.
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "poselab-test", "AWS_SECRET_ACCESS_KEY": "poselab-test",

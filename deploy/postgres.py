@@ -1,5 +1,6 @@
-"""A private PostgreSQL server for the tests and the benchmarks: Debian's binaries, a data folder and a socket
-folder under /tmp, TCP on 127.0.0.1 at a free port, trust authentication, stopped by its PID at the end.
+"""A private PostgreSQL server for the tests, the benchmarks and `make cluster-demo`: Debian's binaries, a data
+folder and a socket folder under /tmp, TCP on 127.0.0.1 at a free port, trust authentication,
+stopped by its PID at the end.
 
 ``initdb`` refuses to run as root, so as root every server command runs as the ``postgres`` user
 (``runuser -u postgres --``), which the Debian package creates.
@@ -11,13 +12,14 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from deploy.services import free_port
 
 PREFERRED_VERSION = "15"
 
@@ -38,12 +40,6 @@ def missing_reason() -> str | None:
     if os.geteuid() == 0 and shutil.which("runuser") is None:
         return "running as root needs `runuser` to start PostgreSQL as the postgres user"
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
