@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from components.ergonomics_view import live_rula
+from components.ergonomics_view import live_rula_panel
 from components.live_events import live_events_panel
 from components.motion_views import live_reps_panel
 from components.settings import DisplaySettings
@@ -34,7 +34,12 @@ from poselab.settings import InferenceSettings
 from poselab.skeleton import LANDMARK_NAMES
 from poselab.store.analysis import Analysis
 
-PANEL_EVERY_S = 0.5  # metrics and the rolling chart
+# How often the timed fragments rerun. Each rerun runs in the server process that also runs the video (the
+# WebRTC loop, the codecs and the model share its interpreter lock) and makes the browser redraw the panel, on
+# the same cores as the video (issue 13). The metrics and the fall alert are read within half a second; the
+# chart, the rep count and RULA once a second (the reps are counted from every frame of the history either way).
+PANEL_EVERY_S = 0.5
+SLOW_PANEL_EVERY_S = 1.0
 # The 3D snapshot. Each refresh makes the browser redraw the WebGL scene: without a GPU (software WebGL) that
 # measured about 1.2 s of CPU in Chromium's GPU process per refresh, 0.6 of a core at one every 2 s, taken
 # from the video on a 2-core machine (bench/live_browser_bench.py, issue 13). Rotating it is easier too.
@@ -129,9 +134,7 @@ def webcam_panel(settings: InferenceSettings, display: DisplaySettings, key: str
         with st.container():
             skeleton_snapshot(holder, key)
     with st.container():
-        live_reps(holder, key)
-    with st.container():
-        live_rula(lambda: _snapshot(holder).history)  # issue 15: current RULA score and action level
+        live_reps_and_rula(holder, key)
     _record_controls(holder, processor, playing, key)
     recording_results(holder, display, key)
 
@@ -177,7 +180,7 @@ def received_caption(stats: LiveStats) -> str:
             f"{stats.frames_dropped:,} dropped")
 
 
-@st.fragment(run_every=PANEL_EVERY_S)
+@st.fragment(run_every=SLOW_PANEL_EVERY_S)
 def live_chart(holder: LiveHolder, key: str) -> None:
     """A rolling chart of one landmark coordinate over the last seconds."""
     pick_col, coord_col = st.columns(2)
@@ -194,10 +197,13 @@ def live_chart(holder: LiveHolder, key: str) -> None:
     st.plotly_chart(figure, key=f"{key}.rolling", config={"displaylogo": False})
 
 
-@st.fragment(run_every=PANEL_EVERY_S)
-def live_reps(holder: LiveHolder, key: str) -> None:
-    """Repetitions counted as they happen, from the rolling history (polled often enough to miss none)."""
-    live_reps_panel(_snapshot(holder).history, key)
+@st.fragment(run_every=SLOW_PANEL_EVERY_S)
+def live_reps_and_rula(holder: LiveHolder, key: str) -> None:
+    """Repetitions counted as they happen (from every frame since the last refresh: none is missed while the
+    refresh is shorter than the history), and the current RULA score (issue 15). One fragment, one rerun."""
+    history = _snapshot(holder).history
+    live_reps_panel(history, key)
+    live_rula_panel(history)
 
 
 @st.fragment(run_every=PANEL_EVERY_S)
