@@ -32,6 +32,7 @@ from poselab.engine.tracking import SlotTracker
 from poselab.errors import PoseLabError
 from poselab.live.history import HISTORY_MAX_FRAMES, HISTORY_S, history_sequence, slot_rows
 from poselab.live.recording import Recording
+from poselab.media.encode import i420_frame
 from poselab.render.overlay import OverlayStyle, draw_pose
 from poselab.sequence import PoseSequence
 from poselab.settings import InferenceSettings
@@ -173,10 +174,9 @@ class LiveProcessor:
         arrived_s = self._clock()
         image_rgb = frame.to_ndarray(format="rgb24")
         annotated = self.process(image_rgb, arrived_s, frame.time)
-        # Handed on as I420, the encoder's own format: streamlit-webrtc sends the last annotated frame again
-        # for every camera frame until the next one is ready, and the encoder would convert an RGB frame
-        # again each time (measured: a tenth of a core at 640x480, 30 fps).
-        out = av.VideoFrame.from_ndarray(annotated, format="rgb24").reformat(format="yuv420p")
+        # Handed on as I420, the encoder's own format: streamlit-webrtc may hand the last annotated frame on
+        # again, and the encoder would convert an RGB frame each time (a tenth of a core at 640x480, 30 fps).
+        out = i420_frame(annotated)
         if frame.time_base is not None:
             out.pts, out.time_base = frame.pts, frame.time_base
         return out
