@@ -43,9 +43,6 @@ from poselab.store.analysis import Analysis
 PANEL_EVERY_S = 0.5
 SLOW_PANEL_EVERY_S = 1.0
 encoders.install()  # each annotated frame encoded and sent once, VP8 cheaper: see poselab/live/encoders.py
-if os.environ.get("POSELAB_SWITCH_INTERVAL_S"):  # EXPERIMENT, issue 13
-    import sys
-    sys.setswitchinterval(float(os.environ["POSELAB_SWITCH_INTERVAL_S"]))
 # The 3D snapshot. Each refresh makes the browser redraw the WebGL scene: without a GPU (software WebGL) that
 # measured about 1.2 s of CPU in Chromium's GPU process per refresh, 0.6 of a core at one every 2 s, taken
 # from the video on a 2-core machine (bench/live_browser_bench.py, issue 13). Rotating it is easier too.
