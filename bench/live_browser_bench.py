@@ -7,7 +7,8 @@ app.py`` with a private POSELAB_HOME, as the browser tests start it. The page is
 page, then "Live webcam" in the sidebar), the model picked on the sidebar's slider, START pressed; after a
 warm-up, every ``--window-s`` the page's figures are read (sampled each second and averaged over the window:
 FPS, Latency) together with the frame counters and the received resolution it shows, and the CPU time the
-processes used in that window (utime+stime from /proc/<pid>/stat).
+processes used in that window (utime+stime from /proc/<pid>/stat), and what the rest of the machine used
+meanwhile ("outside": other users' jobs on a shared machine, /proc/stat) with the load average.
 
 ``--py-spy SECONDS`` also records a py-spy profile of the server (all threads, idle frames dropped) for that
 long after the warm-up, as a speedscope JSON beside the results (needs ``pip install py-spy`` and root or
@@ -114,6 +115,7 @@ class CpuMeter:
         self.server_pid = server_pid
         self.last: dict[int, int] = {}
         self.last_s = time.monotonic()
+        self.last_machine = _machine_busy_ticks()
 
     def _descendants(self) -> dict[int, int]:
         pids = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
@@ -125,15 +127,23 @@ class CpuMeter:
         return mine
 
     def read(self) -> tuple[dict[str, float], float]:
-        """CPU seconds per kind since the last read, and the wall seconds that passed."""
-        now, now_s = self._descendants(), time.monotonic()
+        """CPU seconds per kind since the last read, and the wall seconds that passed. "outside": what every
+        other process of the machine used meanwhile (other users' jobs, this benchmark's own Python)."""
+        now, now_s, machine = self._descendants(), time.monotonic(), _machine_busy_ticks()
         used: dict[str, float] = {"server": 0.0, "browser": 0.0, "gpu": 0.0, "renderer": 0.0, "other": 0.0}
         for pid, ticks in now.items():
             kind = _kind(pid, self.server_pid)
             if kind is not None:
                 used[kind] += (ticks - self.last.get(pid, 0)) / TICKS_S
-        self.last, wall_s, self.last_s = now, now_s - self.last_s, now_s
+        used["outside"] = max(0.0, (machine - self.last_machine) / TICKS_S - sum(used.values()))
+        self.last, wall_s, self.last_s, self.last_machine = now, now_s - self.last_s, now_s, machine
         return used, wall_s
+
+
+def _machine_busy_ticks() -> int:
+    """CPU ticks the whole machine spent busy (all cores: user, nice, system, irq, softirq, steal)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields) - fields[3] - fields[4]  # minus idle and iowait
 
 
 # --- the server ---------------------------------------------------------------------------------------
@@ -243,6 +253,7 @@ def measure(page, meter: CpuMeter, window_s: float, windows: int) -> list[dict]:
         rows.append({"window": number, "end_s": round(time.monotonic() - started_s), "fps": float(np.mean(fps)),
                      "latency_ms": float(np.mean(latency)), "dropped_pct": dropped,
                      "received": after[2] if after else "?", "shown": shown, "wall_s": round(wall_s, 2),
+                     "load": os.getloadavg()[0],
                      "cpu_s": {k: round(v, 2) for k, v in cpu.items()}})
         before = after
         print(_row(rows[-1]), flush=True)
@@ -250,14 +261,16 @@ def measure(page, meter: CpuMeter, window_s: float, windows: int) -> list[dict]:
 
 
 HEADER = f"{'t (s)':>6} {'fps':>6} {'lat ms':>7} {'drop %':>7} {'recv':>8} {'shown':>8} " \
-         f"{'server':>7} {'gpu':>6} {'render':>7} {'browser':>8} {'other':>6}  (CPU: share of one core)"
+         f"{'server':>7} {'gpu':>6} {'render':>7} {'browser':>8} {'other':>6} {'outside':>8} {'load':>5}" \
+         "  (CPU: share of one core)"
 
 
 def _row(row: dict) -> str:
     cpu = {k: v / row["wall_s"] for k, v in row["cpu_s"].items()}
     return (f"{row['end_s']:>6} {row['fps']:>6.1f} {row['latency_ms']:>7.0f} {row['dropped_pct']:>7.1f} "
             f"{row['received']:>8} {row['shown']:>8} {cpu['server']:>7.2f} {cpu['gpu']:>6.2f} "
-            f"{cpu['renderer']:>7.2f} {cpu['browser']:>8.2f} {cpu['other']:>6.2f}")
+            f"{cpu['renderer']:>7.2f} {cpu['browser']:>8.2f} {cpu['other']:>6.2f} {cpu.get('outside', 0):>8.2f} "
+            f"{row.get('load', 0):>5.1f}")
 
 
 def summary(rows: list[dict], window_s: float) -> dict:

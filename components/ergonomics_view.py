@@ -5,7 +5,6 @@ milliseconds and never runs the model; only a new calibration frame measures the
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -235,10 +234,9 @@ def _report_button(ctx: ResultContext, result: ErgoResult) -> None:
         st.caption("The inputs changed since the report was prepared: prepare it again.")
 
 
-@st.fragment(run_every=1.0)
-def live_rula(history_of: Callable[[], PoseSequence | None]) -> None:
-    """The Live page's current RULA score and action level (newest frame, person 0, default inputs)."""
-    history = history_of()
+def live_rula_panel(history: PoseSequence | None) -> None:
+    """The Live page's current RULA score and action level (newest frame, person 0, default inputs); called in
+    one of the page's refreshing fragments with the rolling history."""
     score, level = latest_rula(history) if history is not None else (float("nan"), float("nan"))
     cells = st.columns([1, 1, 3])
     cells[0].metric("RULA now", _cell(score), help="Worse side of the newest frame; default inputs, no load")

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from components.ergonomics_view import live_rula
+from components.ergonomics_view import live_rula_panel
 from components.identity import current_user
 from components.library_store import user_library
 from components.live_events import live_events_panel
@@ -25,6 +25,7 @@ from components.motion_views import live_reps_panel
 from components.settings import DisplaySettings
 from poselab.engine.models import ensure_model
 from poselab.errors import PoseLabError
+from poselab.live import encoders
 from poselab.live.ice import ICE_ENV, parse_ice_servers
 from poselab.live.processor import HISTORY_S, LiveProcessor, LiveSnapshot, LiveStats
 from poselab.live.recording import new_recording_folder
@@ -36,7 +37,14 @@ from poselab.settings import InferenceSettings
 from poselab.skeleton import LANDMARK_NAMES
 from poselab.store.analysis import Analysis
 
-PANEL_EVERY_S = 0.5  # metrics and the rolling chart
+# How often the timed fragments rerun. Each rerun runs in the server process that also runs the video (the
+# WebRTC loop, the codecs and the model share its interpreter lock) and makes the browser redraw the panel, on
+# the same cores as the video (issue 13): 4.2 reruns a second, down from 9.2. The metrics and the fall alert
+# (one fragment) twice a second; the chart, the rep count and RULA (one fragment) once a second: the reps are
+# counted from every frame of the history either way.
+PANEL_EVERY_S = 0.5
+SLOW_PANEL_EVERY_S = 1.0
+encoders.install()  # each annotated frame encoded and sent once, VP8 cheaper: see poselab/live/encoders.py
 # The 3D snapshot. Each refresh makes the browser redraw the WebGL scene: without a GPU (software WebGL) that
 # measured about 1.2 s of CPU in Chromium's GPU process per refresh, 0.6 of a core at one every 2 s, taken
 # from the video on a 2-core machine (bench/live_browser_bench.py, issue 13). Rotating it is easier too.
@@ -107,9 +115,7 @@ def webcam_panel(settings: InferenceSettings, display: DisplaySettings, key: str
     # Each timed fragment sits in its own container: its reruns then write into a block whose place
     # never shifts when the rest of the page changes (else the browser fails with "setIn ... ElementNode").
     with st.container():
-        live_metrics(holder)
-    with st.container():
-        live_events(holder, key)
+        live_status(holder, key)
     video_col, live_col = st.columns([3, 2], gap="medium")
     with video_col:
         ctx = webrtc_streamer(
@@ -131,9 +137,7 @@ def webcam_panel(settings: InferenceSettings, display: DisplaySettings, key: str
         with st.container():
             skeleton_snapshot(holder, key)
     with st.container():
-        live_reps(holder, key)
-    with st.container():
-        live_rula(lambda: _snapshot(holder).history)  # issue 15: current RULA score and action level
+        live_reps_and_rula(holder, key)
     _record_controls(holder, processor, playing, key)
     recording_results(holder, display, key)
 
@@ -154,9 +158,15 @@ def _model_ready(settings: InferenceSettings) -> bool:
 
 
 @st.fragment(run_every=PANEL_EVERY_S)
-def live_metrics(holder: LiveHolder) -> None:
+def live_status(holder: LiveHolder, key: str) -> None:
+    """The metrics, then the fall alert within about a second of the impact, the session's falls, the posture."""
+    snapshot = _snapshot(holder)
+    live_metrics(snapshot.stats)
+    live_events_panel(snapshot.history, key)
+
+
+def live_metrics(stats: LiveStats) -> None:
     """FPS, latency and poses detected (frames with a pose since the stream started)."""
-    stats = _snapshot(holder, history=False).stats
     cells = st.columns(4)
     cells[0].metric("FPS", f"{stats.fps:.1f}", help="Frames processed per second over the last 2 s")
     cells[1].metric("Latency (ms)", f"{stats.latency_ms:.0f}",
@@ -179,7 +189,7 @@ def received_caption(stats: LiveStats) -> str:
             f"{stats.frames_dropped:,} dropped")
 
 
-@st.fragment(run_every=PANEL_EVERY_S)
+@st.fragment(run_every=SLOW_PANEL_EVERY_S)
 def live_chart(holder: LiveHolder, key: str) -> None:
     """A rolling chart of one landmark coordinate over the last seconds."""
     pick_col, coord_col = st.columns(2)
@@ -196,16 +206,13 @@ def live_chart(holder: LiveHolder, key: str) -> None:
     st.plotly_chart(figure, key=f"{key}.rolling", config={"displaylogo": False})
 
 
-@st.fragment(run_every=PANEL_EVERY_S)
-def live_reps(holder: LiveHolder, key: str) -> None:
-    """Repetitions counted as they happen, from the rolling history (polled often enough to miss none)."""
-    live_reps_panel(_snapshot(holder).history, key)
-
-
-@st.fragment(run_every=PANEL_EVERY_S)
-def live_events(holder: LiveHolder, key: str) -> None:
-    """Fall alert within about a second of the impact, the session's falls, the posture now."""
-    live_events_panel(_snapshot(holder).history, key)
+@st.fragment(run_every=SLOW_PANEL_EVERY_S)
+def live_reps_and_rula(holder: LiveHolder, key: str) -> None:
+    """Repetitions counted as they happen (from every frame since the last refresh: none is missed while the
+    refresh is shorter than the history), and the current RULA score (issue 15). One fragment, one rerun."""
+    history = _snapshot(holder).history
+    live_reps_panel(history, key)
+    live_rula_panel(history)
 
 
 @st.fragment(run_every=SKELETON_EVERY_S)

@@ -28,19 +28,17 @@ import av
 import numpy as np
 
 from poselab.engine.landmarker import FramePoses, PoseDetector
-from poselab.engine.tracking import SlotTracker, pose_centres_px
+from poselab.engine.tracking import SlotTracker
 from poselab.errors import PoseLabError
+from poselab.live.history import HISTORY_MAX_FRAMES, HISTORY_S, history_sequence, slot_rows
 from poselab.live.recording import Recording
+from poselab.media.encode import i420_frame
 from poselab.render.overlay import OverlayStyle, draw_pose
-from poselab.sequence import PoseSequence, VideoInfo
+from poselab.sequence import PoseSequence
 from poselab.settings import InferenceSettings
-from poselab.skeleton import NUM_LANDMARKS
 from poselab.store.analysis import Analysis
 from poselab.store.owners import Principal
 
-HISTORY_S = 10.0  # the rolling window the live charts show
-# Also a bound in frames, whatever the clocks say: the history is copied on every refresh of the page.
-HISTORY_MAX_FRAMES = int(HISTORY_S * 60)
 RATE_WINDOW_S = 2.0  # processed fps is measured over this window
 LATENCY_WINDOW = 30  # frames averaged for the latency figure
 STALL_S = 4.0  # well below streamlit-webrtc's 10 s limit per call
@@ -89,6 +87,11 @@ class LiveProcessor:
         self._start_s: float | None = None
         self._tracker = SlotTracker(settings.num_poses)
         self._history: deque[tuple[float, np.ndarray]] = deque(maxlen=HISTORY_MAX_FRAMES)
+        # The history as a PoseSequence, built once per new frame: the page's panels read it several times a
+        # second in the server process that also runs this stream, so a rebuild per read only takes CPU (and
+        # the interpreter lock) from the frames. (version of the deque it was built from, sequence)
+        self._history_version = 0
+        self._built: tuple[int, PoseSequence] | None = None
         self._done_times: deque[float] = deque()
         self._latencies_ms: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self._arrival_offset_s: float | None = None
@@ -109,14 +112,25 @@ class LiveProcessor:
             self._wanted, self._style = settings, style
 
     def snapshot(self, history: bool = True) -> LiveSnapshot:
-        """Stats, and the rolling history unless ``history`` is False (the metrics need none)."""
+        """Stats, and the rolling history unless ``history`` is False (the metrics need none).
+
+        Snapshots taken before the next frame arrives share one history sequence, with read-only arrays."""
         now_s = self._clock()
         with self._lock:
             # Rate over the window ending now, so a stalled stream reads as slow, not as its last rate.
             recent = sum(1 for t in self._done_times if t > now_s - RATE_WINDOW_S)
             stats = replace(self._stats, fps=recent / RATE_WINDOW_S if self._stats.frames_processed > 1 else 0.0)
-            items = list(self._history) if history else []
-        return LiveSnapshot(stats, _history_sequence(items, stats.frame_size) if items else None)
+            if not history or not self._history:
+                return LiveSnapshot(stats)
+            version, built = self._history_version, self._built
+            if built is not None and built[0] == version:
+                return LiveSnapshot(stats, built[1])
+            items = list(self._history)
+        sequence = history_sequence(items, stats.frame_size)  # outside the lock: the frame thread never waits
+        with self._lock:
+            if self._built is None or self._built[0] < version:
+                self._built = (version, sequence)
+        return LiveSnapshot(stats, sequence)
 
     def start_recording(self, folder: Path, owner: Principal | None = None) -> None:
         """Frames processed from now on go to ``folder`` (annotated.mp4 and the landmarks), then to ``owner``'s
@@ -162,10 +176,9 @@ class LiveProcessor:
         arrived_s = self._clock()
         image_rgb = frame.to_ndarray(format="rgb24")
         annotated = self.process(image_rgb, arrived_s, frame.time)
-        # Handed on as I420, the encoder's own format: streamlit-webrtc sends the last annotated frame again
-        # for every camera frame until the next one is ready, and the encoder would convert an RGB frame
-        # again each time (measured: a tenth of a core at 640x480, 30 fps).
-        out = av.VideoFrame.from_ndarray(annotated, format="rgb24").reformat(format="yuv420p")
+        # Handed on as I420, the encoder's own format: streamlit-webrtc may hand the last annotated frame on
+        # again, and the encoder would convert an RGB frame each time (a tenth of a core at 640x480, 30 fps).
+        out = i420_frame(annotated)
         if frame.time_base is not None:
             out.pts, out.time_base = frame.pts, frame.time_base
         return out
@@ -184,7 +197,7 @@ class LiveProcessor:
         began_s = self._clock()
         poses = detector.detect(image_rgb, began_s - self._start_s)
         inference_ms = 1000 * (self._clock() - began_s)
-        row = _slot_rows(self._tracker, poses, detector.settings.num_poses)
+        row = slot_rows(self._tracker, poses, detector.settings.num_poses)
         mask = poses.mask if detector.settings.segmentation else None
         annotated = draw_pose(image_rgb, row[..., 0:2], row[..., 3], mask, style)
         self._record(image_rgb, annotated, poses, arrived_s)
@@ -194,6 +207,7 @@ class LiveProcessor:
             self._history.append((arrived_s - self._start_s, row))
             while self._history and self._history[0][0] < arrived_s - self._start_s - HISTORY_S:
                 self._history.popleft()
+            self._history_version += 1
         return annotated
 
     def on_ended(self) -> None:
@@ -239,6 +253,7 @@ class LiveProcessor:
             self._tracker = SlotTracker(wanted.num_poses)
             with self._lock:
                 self._history.clear()  # rows of another width cannot share a chart
+                self._history_version += 1
         with self._lock:
             self._stats = replace(self._stats, error=None)
         return self._detector
@@ -284,25 +299,3 @@ class LiveProcessor:
     def _fail(self, message: str) -> None:
         with self._lock:
             self._stats = replace(self._stats, error=message)
-
-
-def _slot_rows(tracker: SlotTracker, poses: FramePoses, num_slots: int) -> np.ndarray:
-    """(P, 33, 8) rows as SequenceBuilder keeps them: x, y, z, vis, pres, wx, wy, wz; NaN when empty."""
-    row = np.full((num_slots, NUM_LANDMARKS, 8), np.nan, dtype=np.float32)
-    for pose, slot in enumerate(tracker.assign(pose_centres_px(poses.image_xy_px))):
-        row[slot, :, 0:2] = poses.image_xy_px[pose]
-        row[slot, :, 2] = poses.image_z[pose]
-        row[slot, :, 3] = poses.visibility[pose]
-        row[slot, :, 4] = poses.presence[pose]
-        row[slot, :, 5:8] = poses.world_xyz_m[pose]
-    return row
-
-
-def _history_sequence(items: list[tuple[float, np.ndarray]], size: tuple[int, int]) -> PoseSequence:
-    rows = np.stack([row for _, row in items])
-    times = np.array([t for t, _ in items], dtype=np.float64)
-    duration_s = float(times[-1] - times[0])
-    video = VideoInfo(size[0], size[1], len(times) / duration_s if duration_s > 0 else 0.0, len(times), duration_s,
-                      source_name="webcam")
-    return PoseSequence(time_s=times, image_xy_px=rows[..., 0:2], image_z=rows[..., 2], visibility=rows[..., 3],
-                        presence=rows[..., 4], world_xyz_m=rows[..., 5:8], video=video)

@@ -109,3 +109,13 @@ def _plane_view(plane: av.video.plane.VideoPlane) -> np.ndarray:
     """A writable (height, width) view of a frame plane, without its row padding."""
     rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
     return rows[:, : plane.width]
+
+
+def i420_frame(image_rgb: np.ndarray) -> av.VideoFrame:
+    """A new yuv420p frame of an RGB image, converted by OpenCV (as in ``H264Writer``, ~10x cheaper than PyAV's
+    rgb24 path: 0.3 against 4 ms at 640x480); odd sizes, which I420 cannot hold, through PyAV."""
+    height, width = image_rgb.shape[:2]
+    if height % 2 or width % 2:
+        return av.VideoFrame.from_ndarray(image_rgb, format="rgb24").reformat(format="yuv420p")
+    yuv = cv2.cvtColor(np.ascontiguousarray(image_rgb), cv2.COLOR_RGB2YUV_I420)
+    return av.VideoFrame.from_ndarray(yuv, format="yuv420p")

@@ -15,7 +15,7 @@ import av
 import numpy as np
 
 from poselab.errors import PoseLabError
-from poselab.media.decode import Frame, sniff_kind, to_upright_rgb, upright_shape
+from poselab.media.decode import DECODE_THREADS, Frame, sniff_kind, to_upright_rgb, upright_shape
 from poselab.media.encode import H264Writer
 from poselab.media.framepool import FramePool
 from poselab.render.overlay import OverlayStyle
@@ -55,6 +55,7 @@ def _decode_from(path: Path, seek_s: float, pool: FramePool | None = None) -> It
     with av.open(str(path), format=sniff_kind(path), options=_OPEN_OPTIONS) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        stream.thread_count = DECODE_THREADS  # see poselab.media.decode
         base = stream.time_base
         origin_s = float(stream.start_time * base) if stream.start_time else 0.0
         if seek_s > 0:

@@ -7,6 +7,7 @@ import numpy as np
 
 from poselab.engine.landmarker import FramePoses
 from poselab.live import processor as live
+from poselab.live.history import history_sequence
 from poselab.live.processor import LiveProcessor, LiveStats
 from poselab.settings import InferenceSettings
 from tests.conftest import REPO
@@ -112,7 +113,7 @@ def test_live_3d_box_and_floor_stay_put_while_the_newest_pose_moves() -> None:
         rows.append((index / 30, row))
     scenes, floors = [], []
     for end in range(60, 91, 10):  # four refreshes of the last two seconds
-        history = live._history_sequence(rows[end - 60:end], (640, 480))
+        history = history_sequence(rows[end - 60:end], (640, 480))
         figure = live_skeleton_figure(history, 0.5)
         scene = figure.layout.scene
         scenes.append((scene.xaxis.range, scene.yaxis.range, scene.zaxis.range))
@@ -122,3 +123,84 @@ def test_live_3d_box_and_floor_stay_put_while_the_newest_pose_moves() -> None:
     assert -1.0 < up_low < -0.9  # the floor just under the feet (0.9 m below the hips), rounded down
     pose = next(t for t in figure.data if t.name == "pose")
     assert np.nanmax(np.abs(np.array(pose.x, dtype=float))) <= scenes[0][0][1]  # the person inside the box
+
+
+class _OnePoseDetector(_NoPoseDetector):
+    """One person standing still, the same every frame."""
+
+    def detect(self, image_rgb: np.ndarray, time_s: float) -> FramePoses:
+        self._clock.now_s += 0.001
+        rng = np.random.default_rng(0)
+        world = rng.normal(0, 0.2, (1, 33, 3)).astype(np.float32)
+        world[0, :, 1] = np.linspace(-0.7, 0.9, 33)
+        return FramePoses(image_xy_px=rng.uniform(100, 300, (1, 33, 2)).astype(np.float32),
+                          image_z=np.zeros((1, 33), np.float32), visibility=np.ones((1, 33), np.float32),
+                          presence=np.ones((1, 33), np.float32), world_xyz_m=world)
+
+
+def test_panels_read_one_history_until_the_next_frame() -> None:
+    """The page's panels read the history several times a second: built once per frame, not once per read."""
+    clock = _Clock()
+    processor = _processor(clock)
+    image = np.zeros((48, 64, 3), np.uint8)
+    for _ in range(3):
+        clock.now_s += 1 / 30
+        processor.process(image, clock())
+    first = processor.snapshot().history
+    assert first is not None and first.num_frames == 3
+    clock.now_s += 0.4  # time passes, no frame: the stats move on, the history is the same object
+    again = processor.snapshot()
+    assert again.history is first
+    clock.now_s += 1 / 30
+    processor.process(image, clock())
+    newer = processor.snapshot().history
+    assert newer is not first and newer is not None and newer.num_frames == 4
+    assert np.array_equal(newer.time_s[:3], first.time_s)
+    assert processor.snapshot().history is newer
+
+
+def test_a_new_pose_count_empties_the_shared_history() -> None:
+    clock = _Clock()
+    processor = _processor(clock)
+    image = np.zeros((48, 64, 3), np.uint8)
+    for _ in range(5):
+        clock.now_s += 1 / 30
+        processor.process(image, clock())
+    assert processor.snapshot().history.num_slots == 1
+    processor.configure(InferenceSettings(num_poses=2), processor._style)
+    clock.now_s += 1 / 30
+    processor.process(image, clock())
+    history = processor.snapshot().history
+    assert history is not None and history.num_slots == 2 and history.num_frames == 1
+
+
+def test_every_live_panel_reads_the_shared_history_without_writing_to_it() -> None:
+    """The shared sequence is read-only, so a panel that wrote into it would raise here instead of changing
+    what the other panels see."""
+    from components.motion_views import ANGLE_NAMES, LiveReps
+    from components.webcam import live_skeleton_figure
+    from poselab.assess.ergonomics import latest_rula
+    from poselab.assess.events import FallWatcher, current_postures
+    from poselab.render.timeseries import COORDINATES, landmark_timeseries
+
+    clock = _Clock()
+    processor = LiveProcessor(InferenceSettings(), detector_factory=lambda s: _OnePoseDetector(s, clock),
+                              clock=clock)
+    image = np.zeros((480, 640, 3), np.uint8)
+    for _ in range(60):
+        clock.now_s += 1 / 30
+        processor.process(image, clock())
+    history = processor.snapshot().history
+    assert history is not None and not history.world_xyz_m.flags.writeable and not history.time_s.flags.writeable
+    before = [history.time_s.copy(), history.image_xy_px.copy(), history.world_xyz_m.copy()]
+    for coordinate in COORDINATES:
+        landmark_timeseries(history, ["left_wrist"], coordinate, visibility_threshold=0.5)
+    live_skeleton_figure(history, 0.5)
+    FallWatcher().update(history)
+    assert current_postures(history)
+    LiveReps(ANGLE_NAMES[0], 100.0, 150.0).feed(history)
+    assert np.isfinite(latest_rula(history)[0])
+    after = processor.snapshot().history
+    assert after is history
+    for old, new in zip(before, [after.time_s, after.image_xy_px, after.world_xyz_m], strict=True):
+        assert np.array_equal(old, new)
