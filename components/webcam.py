@@ -177,7 +177,7 @@ def live_metrics(stats: LiveStats) -> None:
     if stats.frames_received:
         st.caption(received_caption(stats))
     if stats.recording:
-        st.caption(f"⏺ Recording: {stats.recorded_frames} frames")
+        st.caption(f":material/fiber_manual_record: Recording: {stats.recorded_frames} frames")
     if stats.error:
         st.error(stats.error)
 
@@ -254,14 +254,15 @@ def _record_controls(holder: LiveHolder, processor: LiveProcessor | None, playin
     if processor is not None and processor.finished:  # the stream stopped while recording
         holder.analysis = processor.finished.pop()
     if recording:
-        if st.button("⏹ Stop recording", key=f"{key}.stop", type="primary"):
+        if st.button("Stop recording", icon=":material/stop_circle:", key=f"{key}.stop", type="primary"):
             try:
                 holder.analysis = processor.stop_recording()
             except PoseLabError as error:
                 st.error(str(error))
             st.rerun()
         return
-    if st.button("⏺ Start recording", key=f"{key}.start", disabled=not playing or processor is None,
+    if st.button("Start recording", icon=":material/fiber_manual_record:", key=f"{key}.start",
+                 disabled=not playing or processor is None,
                  help="Records the annotated video and the landmarks; stop to open them as an analysis."):
         processor.start_recording(new_recording_folder(), owner=current_user())
         st.rerun()

@@ -18,7 +18,8 @@ from poselab.store.library import Library
 from tests.conftest import REPO
 from tests.store.test_library import make_analysis
 
-EMOJI = re.compile("[\U0001F000-\U0001FFFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]")
+# U+23xx holds the record and stop signs that once stood on the webcam's buttons
+EMOJI = re.compile("[\U0001F000-\U0001FFFF\u2300-\u23FF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]")
 
 
 def test_dashboard_code_uses_material_icons_not_emoji() -> None:
@@ -26,8 +27,12 @@ def test_dashboard_code_uses_material_icons_not_emoji() -> None:
     found = [f"{path.name}:{number}: {line.strip()}" for path in files
              for number, line in enumerate(path.read_text().splitlines(), 1) if EMOJI.search(line)]
     assert not found, found
-    icons = re.findall(r'icon="([^"]*)"', (REPO / "app.py").read_text())
-    assert len(icons) == 6 and all(icon.startswith(":material/") for icon in icons), icons
+    app = (REPO / "app.py").read_text()
+    icons = re.findall(r'icon="([^"]*)"', app)
+    assert len(icons) == 5 and all(icon.startswith(":material/") for icon in icons), icons
+    # the favicon is a file of ours: a Material icon there is fetched from fonts.gstatic.com by every browser
+    assert 'page_icon=str(Path(__file__).parent / "assets" / "poselab_icon.png")' in app
+    assert (REPO / "assets" / "poselab_icon.png").is_file()
 
 
 def test_legend_keys_sides_or_people_and_visibility() -> None:
