@@ -66,9 +66,7 @@ class SharedClient:
 @st.cache_resource(show_spinner="Starting the Dask cluster…")
 def _shared_client() -> SharedClient:
     from poselab.batch.cluster import open_client
-    from poselab.parallel.spawning import never_send_main
 
-    never_send_main()  # Streamlit installs page scripts as __main__: workers must not run one
     log = str(poselab_home() / "logs" / "batch-workers.log")
     return SharedClient(open_client(os.environ.get(SCHEDULER_ENV) or None, worker_log=log))
 

@@ -17,6 +17,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 
 from poselab.engine.allocator import MMAP_THRESHOLD_BYTES, apply_allocator_policy
 from poselab.errors import InputError
+from poselab.parallel.spawning import never_send_main
 
 if TYPE_CHECKING:
     from distributed import Client, Worker
@@ -57,6 +58,9 @@ def open_client(scheduler: str | None = None, jobs: int | None = None, worker_lo
         except (OSError, TimeoutError) as error:
             raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
     else:
+        # Spawned workers must not re-run this process's main script: under Streamlit that is a page, under
+        # AppTest a test's script (both are swapped in as __main__ at any moment). Before the nanny starts them.
+        never_send_main()
         workers = jobs or usable_cores()
         memory_mb = _physical_memory_mb() // max(workers, 1)
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
