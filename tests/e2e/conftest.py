@@ -76,6 +76,12 @@ def assert_clean_log(server: AppServer) -> None:
     assert not bad, f"server log holds {len(bad)} error(s), the first:\n{shown}\n(full log: {server.log_path})"
 
 
+def choose(page, label: str, option: str) -> None:
+    """Picks ``option`` in the select box labelled ``label`` (a react-select: open it, click the option)."""
+    page.get_by_label(label).click()
+    page.get_by_role("option", name=option).first.click()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

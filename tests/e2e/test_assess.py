@@ -11,7 +11,7 @@ import pytest
 from poselab.settings import InferenceSettings
 from poselab.store.analysis import Analysis, content_hash
 from poselab.store.library import Library
-from tests.e2e.conftest import AppServer
+from tests.e2e.conftest import AppServer, choose
 
 pytestmark = pytest.mark.e2e
 
@@ -32,11 +32,6 @@ def saved(app_server: AppServer, test_data: Path, tmp_path_factory: pytest.TempP
         analysis.save()
         ids[name] = library.save(analysis).id
     return ids
-
-
-def _choose(page, label: str, option: str) -> None:
-    page.get_by_label(label).click()
-    page.get_by_role("option", name=option).first.click()
 
 
 def _mark(page, now: tuple[int, int], first: int, last: int, label: str) -> None:
@@ -61,7 +56,7 @@ def test_label_train_classify_and_see_the_fall(app_server: AppServer, saved: dic
     page.goto(app_server.url)
     page.get_by_role("link", name="Library").click()
     page.get_by_text("2 of 2 analyses").wait_for()
-    _choose(page, "Analysis", "Squats")
+    choose(page, "Analysis", "Squats")
     page.get_by_role("tab", name="Classes").click()
     _mark(page, (0, 0), 0, 4, "up")  # standing, 0-0.8 s at 5 fps
     _mark(page, (0, 4), 7, 13, "down")  # the bottom of the first squat, 1.4-2.6 s
@@ -71,7 +66,7 @@ def test_label_train_classify_and_see_the_fall(app_server: AppServer, saved: dic
     page.get_by_text("Saved classifier 'squat phases'").wait_for()
     page.screenshot(path=str(artifacts_dir / "assess_trained.png"))
 
-    _choose(page, "Analysis", "Corridor fall")
+    choose(page, "Analysis", "Corridor fall")
     page.get_by_role("button", name="Open results").click()
     page.get_by_text("Frame inspector", exact=True).wait_for()
     page.get_by_role("tab", name="Postures").click()

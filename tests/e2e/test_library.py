@@ -11,7 +11,7 @@ import pytest
 from poselab.settings import InferenceSettings
 from poselab.store.analysis import Analysis, content_hash
 from poselab.store.library import Library
-from tests.e2e.conftest import AppServer, assert_clean_log
+from tests.e2e.conftest import AppServer, assert_clean_log, choose
 
 pytestmark = pytest.mark.e2e
 
@@ -39,16 +39,11 @@ def saved(app_server: AppServer, test_data: Path, tmp_path_factory: pytest.TempP
     return ids
 
 
-def _choose(page, label: str, option: str) -> None:
-    page.get_by_label(label).click()
-    page.get_by_role("option", name=option).first.click()
-
-
 def test_reopen_rename_and_delete_from_the_library(app_server: AppServer, saved: dict[str, str], page,
                                                     artifacts_dir: Path) -> None:
     page.goto(app_server.url + "/library")
     page.get_by_text("3 of 3 analyses").wait_for()
-    _choose(page, "Analysis", "Week 1 squat")
+    choose(page, "Analysis", "Week 1 squat")
     page.get_by_role("button", name="Open results").click()
     # the Analyze views, straight from the stored files: summary, video, inspector and charts
     page.get_by_role("heading", name="Week 1 squat").wait_for()
@@ -80,7 +75,7 @@ def test_reopen_rename_and_delete_from_the_library(app_server: AppServer, saved:
             "README.md"} <= names
     assert trc.split("\n")[2].split("\t")[:5] == ["5", "5", "65", "33", "m"]
 
-    _choose(page, "Analysis", "Throwaway")
+    choose(page, "Analysis", "Throwaway")
     page.get_by_role("button", name="Delete…").click()
     page.get_by_text("This cannot be undone").wait_for()
     page.get_by_role("button", name="Yes, delete").click()
