@@ -250,3 +250,16 @@ def test_the_library_runs_on_the_chosen_database(library_database: str, tmp_path
     assert lib.engine.dialect.name == expected
     assert (lib.db_path.is_file()) == (expected == "sqlite")
     assert schema_revision(lib.engine) == "0003"
+
+
+def test_an_unusable_database_url_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from poselab.errors import PoseLabError
+
+    monkeypatch.setenv("POSELAB_DATABASE_URL", "nosuchdb://user:secret@host/db")
+    with pytest.raises(InputError, match="POSELAB_DATABASE_URL") as bad:
+        Library(tmp_path / "home")
+    assert "secret" not in str(bad.value)
+    monkeypatch.setenv("POSELAB_DATABASE_URL", "postgresql+psycopg://nobody:secret@127.0.0.1:1/none")
+    with pytest.raises(PoseLabError, match="cannot open the library") as down:
+        Library(tmp_path / "home")
+    assert "secret" not in str(down.value)

@@ -14,7 +14,7 @@ import pytest
 from poselab.store.library import LANDMARKS_PARQUET, Library
 from tests.conftest import REPO
 
-pytestmark = pytest.mark.usefixtures("library_database")
+pytestmark = [pytest.mark.usefixtures("library_database"), pytest.mark.slow]
 SAVES_PER_WRITER = 30
 
 
