@@ -8,6 +8,7 @@ given, so what the tests check is the file an operator deploys.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -53,22 +54,14 @@ def stop_process(process: subprocess.Popen, timeout_s: float = 10.0) -> None:
     """SIGTERM to the process's own group (started with start_new_session), SIGKILL if it lingers."""
     if process.poll() is not None:
         return
-    with _gone_ok():
+    with contextlib.suppress(ProcessLookupError):  # a group that ended meanwhile is fine
         os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        with _gone_ok():
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=timeout_s)
-
-
-class _gone_ok:  # noqa: N801 - a tiny context manager: a group that ended meanwhile is fine
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type | None, *_: object) -> bool:
-        return kind is ProcessLookupError
 
 
 def start(name: str, command: list[str], log_path: Path, env: dict[str, str] | None = None,

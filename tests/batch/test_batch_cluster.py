@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import pandas as pd
 import psutil
 import pytest
 
+from deploy.services import free_port
 from poselab.store.library import Library
 from tests.conftest import REPO
 
@@ -26,12 +26,6 @@ CLIPS = ("videos/dance_600x600.mp4", "falls/fall_corridor_forward.mp4", "videos/
          "falls/fall_two_people_dog.mp4")
 COMPLETE = {"angles.csv", "batch.json", "events.json", "landmarks.csv", "postures.csv", "summary.json",
             "annotated.mp4"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _start(*args: str, log: Path) -> subprocess.Popen:
@@ -62,7 +56,7 @@ def _stop(process: subprocess.Popen) -> None:
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[str]:
     """``dask scheduler`` and two single-threaded ``dask worker`` processes with a MEMORY_MB resource."""
-    address = f"tcp://127.0.0.1:{_free_port()}"
+    address = f"tcp://127.0.0.1:{free_port()}"
     processes = [_start("scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard",
                         log=tmp_path / "scheduler.log")]
     try:

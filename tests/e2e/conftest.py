@@ -30,8 +30,6 @@ Run: ``POSELAB_MODEL_DIR=../shared/models POSELAB_TEST_DATA=../shared/data .venv
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -41,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from deploy.services import free_port, stop_process
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -82,12 +82,6 @@ def choose(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option).first.click()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _wait_healthy(url: str, process: subprocess.Popen, log_path: Path) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -100,17 +94,6 @@ def _wait_healthy(url: str, process: subprocess.Popen, log_path: Path) -> None:
         except OSError:
             time.sleep(0.3)
     raise RuntimeError(f"streamlit not healthy after {STARTUP_TIMEOUT_S:.0f} s:\n{log_path.read_text()[-3000:]}")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    # The server runs in its own process group: end exactly that group, nothing else.
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -127,7 +110,7 @@ def app_server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         streamlit = REPO / ".venv" / "bin" / "streamlit"
     home = tmp_path_factory.mktemp("poselab-e2e-home")
     log_path = home / "server.log"
-    port = _free_port()
+    port = free_port()
     env = os.environ | {
         "POSELAB_HOME": str(home),
         "POSELAB_MODEL_DIR": str(model_dir),
@@ -146,7 +129,7 @@ def app_server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         _wait_healthy(url, process, log_path)
         yield AppServer(url=url, log_path=log_path, home=home, process=process)
     finally:
-        _stop(process)
+        stop_process(process)  # its own process group: exactly that group, nothing else
 
 
 @pytest.fixture(scope="session")
